@@ -1,0 +1,487 @@
+"""The outcome roadmap: a board of cards in three horizons and four rows."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from metrics.models import KeyResult
+from strategy.models import Goal, Product
+
+
+class Horizon(models.TextChoices):
+    CURRENT = "current", "Current"
+    SOON = "soon", "Soon"
+    FUTURE = "future", "Future"
+
+
+HORIZON_VALUES = Horizon.values
+
+
+class Roadmap(models.Model):
+    """A product's roadmap; horizon labels and time hints are its own."""
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, related_name="roadmap"
+    )
+    current_label = models.CharField(max_length=40, default="Current")
+    soon_label = models.CharField(max_length=40, default="Soon")
+    future_label = models.CharField(max_length=40, default="Future")
+    current_hint = models.CharField(
+        max_length=60, blank=True, help_text='e.g. "Q1 2027"'
+    )
+    soon_hint = models.CharField(max_length=60, blank=True)
+    future_hint = models.CharField(max_length=60, blank=True)
+    # Bumped by every change to the board, so an open board can ask cheaply
+    # whether anything changed since it was rendered.
+    revision = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(current_label__regex=r"\S")
+                & Q(soon_label__regex=r"\S")
+                & Q(future_label__regex=r"\S"),
+                name="roadmap_horizon_labels_not_blank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Roadmap of {self.product}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("roadmap:board", args=[self.product.slug])
+
+    def horizon_label(self, horizon: str) -> str:
+        return getattr(self, f"{horizon}_label")
+
+    def horizon_hint(self, horizon: str) -> str:
+        return getattr(self, f"{horizon}_hint")
+
+    @property
+    def horizons(self) -> list[tuple[str, str, str]]:
+        """Return (value, label, time hint) for each horizon, in board order."""
+        return [
+            (h, self.horizon_label(h), self.horizon_hint(h)) for h in HORIZON_VALUES
+        ]
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"), name="team_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CardQuerySet(models.QuerySet):
+    def alive(self) -> Self:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> Self:
+        return self.filter(deleted_at__isnull=False).order_by("-deleted_at")
+
+    def in_horizon(self, horizon: str) -> Self:
+        return self.filter(horizon=horizon)
+
+
+class Card(models.Model):
+    """What every card on the board has: a place, a version and a soft delete."""
+
+    horizon = models.CharField(max_length=10, choices=Horizon, default=Horizon.CURRENT)
+    position = models.PositiveIntegerField(default=0)
+    # Optimistic concurrency: an edit posts the version it was rendered with.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(horizon__in=HORIZON_VALUES),
+                name="%(app_label)s_%(class)s_horizon_valid",
+            ),
+        ]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class TitledCard(Card):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta(Card.Meta):
+        abstract = True
+        constraints = [
+            *Card.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(title__regex=r"\S"),
+                name="%(app_label)s_%(class)s_title_not_blank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutcomeStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    ACHIEVED = "achieved", "Achieved"
+    MISSED = "missed", "Missed"
+    DROPPED = "dropped", "Dropped"
+
+
+class OutcomeConfidence(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class OutcomeCategory(models.TextChoices):
+    GROWTH = "growth", "Growth"
+    OPTIMISATION = "optimisation", "Optimisation"
+    INNOVATION = "innovation", "Innovation"
+    CAPABILITY = "capability", "Capability"
+
+
+class Outcome(TitledCard):
+    """A desired outcome: the change in the world the product team is after."""
+
+    Status = OutcomeStatus
+    Confidence = OutcomeConfidence
+    Category = OutcomeCategory
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PROPOSED)
+    confidence = models.CharField(
+        max_length=6, choices=Confidence, default=Confidence.MEDIUM
+    )
+    category = models.CharField(
+        max_length=12, choices=Category, default=Category.GROWTH
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="outcomes")
+    customer_summary = models.TextField(
+        blank=True, help_text="What customers may be told, in customer-safe words."
+    )
+    is_customer_visible = models.BooleanField(default=False)
+
+    class Meta(TitledCard.Meta):
+        constraints = [
+            *TitledCard.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(status__in=OutcomeStatus.values),
+                name="outcome_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=OutcomeConfidence.values),
+                name="outcome_confidence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=OutcomeCategory.values),
+                name="outcome_category_valid",
+            ),
+        ]
+
+
+class ChallengeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATING = "mitigating", "Being mitigated"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Challenge(TitledCard):
+    """A key challenge to overcome on the way to an outcome."""
+
+    Status = ChallengeStatus
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="challenges"
+    )
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="challenges",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+
+    class Meta(TitledCard.Meta):
+        constraints = [
+            *TitledCard.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(status__in=ChallengeStatus.values),
+                name="challenge_status_valid",
+            ),
+        ]
+
+
+class SuccessMetric(Card):
+    """Places a key result on the board's Success metrics row, under an outcome."""
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="success_metrics"
+    )
+    key_result = models.OneToOneField(
+        KeyResult, on_delete=models.CASCADE, related_name="board_card"
+    )
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="success_metrics",
+    )
+
+    class Meta(Card.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.key_result.statement
+
+    @property
+    def title(self) -> str:
+        return self.key_result.statement
+
+
+class FeatureStage(models.TextChoices):
+    IDEA = "idea", "Idea"
+    DEFINED = "defined", "Defined"
+    DESIGNED = "designed", "Designed"
+    VALIDATED = "validated", "Validated"
+    BUILDING = "building", "Building"
+    RELEASED = "released", "Released"
+
+
+class FeatureEffort(models.TextChoices):
+    XS = "xs", "XS"
+    S = "s", "S"
+    M = "m", "M"
+    L = "l", "L"
+    XL = "xl", "XL"
+
+
+class FeatureImpact(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Feature(TitledCard):
+    """A solution bet that should move an outcome."""
+
+    Stage = FeatureStage
+    Effort = FeatureEffort
+    Impact = FeatureImpact
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="features"
+    )
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="features",
+    )
+    stage = models.CharField(max_length=10, choices=Stage, default=Stage.IDEA)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="features"
+    )
+    effort = models.CharField(max_length=2, choices=Effort, blank=True)
+    expected_impact = models.CharField(max_length=6, choices=Impact, blank=True)
+    customer_summary = models.TextField(
+        blank=True, help_text="What customers may be told, in customer-safe words."
+    )
+    is_customer_visible = models.BooleanField(default=False)
+
+    class Meta(TitledCard.Meta):
+        constraints = [
+            *TitledCard.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(stage__in=FeatureStage.values), name="feature_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(effort__in=["", *FeatureEffort.values]),
+                name="feature_effort_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_impact__in=["", *FeatureImpact.values]),
+                name="feature_expected_impact_valid",
+            ),
+        ]
+
+
+class DependencyStatus(models.TextChoices):
+    NEEDED = "needed", "Needed"
+    AGREED = "agreed", "Agreed"
+    DONE = "done", "Done"
+
+
+class TeamDependency(models.Model):
+    """An outcome or feature needs work from another team."""
+
+    Status = DependencyStatus
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="dependencies"
+    )
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dependencies",
+    )
+    feature = models.ForeignKey(
+        Feature,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dependencies",
+    )
+    description = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.NEEDED)
+
+    class Meta:
+        verbose_name_plural = "team dependencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(outcome__isnull=False) & Q(feature__isnull=True))
+                | (Q(outcome__isnull=True) & Q(feature__isnull=False)),
+                name="teamdependency_on_exactly_one_card",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DependencyStatus.values),
+                name="teamdependency_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome or self.feature} needs {self.team}"
+
+
+class InsightSource(models.TextChoices):
+    SALES = "sales", "Sales"
+    SUPPORT = "support", "Support"
+    MARKETING = "marketing", "Marketing"
+    ENGINEERING = "engineering", "Engineering"
+    CUSTOMER = "customer", "Customer"
+
+
+class Insight(models.Model):
+    """Feedback from the field that informs the roadmap."""
+
+    Source = InsightSource
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="insights"
+    )
+    source = models.CharField(max_length=12, choices=Source)
+    account = models.CharField(
+        max_length=200, blank=True, help_text="Customer account, if any."
+    )
+    text = models.TextField()
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="insights",
+    )
+    feature = models.ForeignKey(
+        Feature,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="insights",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(text__regex=r"\S"), name="insight_text_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=InsightSource.values),
+                name="insight_source_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ChangeEntry(models.Model):
+    """One recorded change to a roadmap: who changed what, from what, to what, when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        MOVED = "moved", "Moved"
+        DELETED = "deleted", "Deleted"
+        RESTORED = "restored", "Restored"
+        LINKED = "linked", "Linked"
+        UNLINKED = "unlinked", "Unlinked"
+
+    class CardType(models.TextChoices):
+        OUTCOME = "outcome", "Outcome"
+        CHALLENGE = "challenge", "Challenge"
+        SUCCESS_METRIC = "success_metric", "Success metric"
+        FEATURE = "feature", "Feature"
+        ROADMAP = "roadmap", "Roadmap"
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=10, choices=Action)
+    card_type = models.CharField(max_length=20, choices=CardType)
+    card_id = models.PositiveBigIntegerField(null=True, blank=True)
+    card_title = models.CharField(max_length=300, blank=True)
+    field = models.CharField(max_length=50, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "change entries"
+        indexes = [models.Index(fields=["roadmap", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.card_type} {self.card_title}"

@@ -1,0 +1,256 @@
+"""The top of the line of sight: company, products, strategic themes and goals."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Company(models.Model):
+    """The one company an installation of Northstar belongs to."""
+
+    name = models.CharField(max_length=200)
+    mission = models.TextField(blank=True)
+    vision = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "company"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="company_is_singleton"),
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"), name="company_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> Company:
+        """Return the installation's company, creating an unnamed one if needed."""
+        company, _ = cls.objects.get_or_create(id=1, defaults={"name": "Our company"})
+        return company
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def editable_by(self, user: settings.AUTH_USER_MODEL) -> Self:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(editors=user)
+
+    def with_editor_flag(self, user: settings.AUTH_USER_MODEL) -> Self:
+        """Annotate `is_editable` for user, so a list can show edit links cheaply."""
+        if getattr(user, "is_superuser", False):
+            return self.annotate(is_editable=models.Value(True))
+        if not user.is_authenticated:
+            return self.annotate(is_editable=models.Value(False))
+        return self.annotate(
+            is_editable=models.Exists(
+                Product.editors.through.objects.filter(
+                    product_id=models.OuterRef("pk"), user_id=user.pk
+                )
+            )
+        )
+
+
+class Product(models.Model):
+    """A product with its own vision, strategy, goals and roadmap."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    vision_statement = models.TextField(
+        blank=True, help_text="The north star: why the product exists."
+    )
+    target_group = models.TextField(blank=True, help_text="Who the product is for.")
+    needs = models.TextField(blank=True, help_text="The problems it solves for them.")
+    product_description = models.TextField(
+        blank=True, help_text="What the product is and what makes it stand out."
+    )
+    value = models.TextField(
+        blank=True, help_text="The value it provides to the company (business goals)."
+    )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"), name="product_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"\S"), name="product_slug_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("strategy:product_detail", args=[self.slug])
+
+
+class Theme(models.Model):
+    """A multi-year strategy pillar, e.g. "Acquire new customers"."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="themes"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start_year = models.PositiveSmallIntegerField()
+    end_year = models.PositiveSmallIntegerField()
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(title__regex=r"\S"), name="theme_title_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=F("start_year")),
+                name="theme_end_year_after_start_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def years_label(self) -> str:
+        if self.start_year == self.end_year:
+            return str(self.start_year)
+        return f"{self.start_year}–{self.end_year}"
+
+
+class GoalQuerySet(models.QuerySet["Goal"]):
+    def active(self) -> Self:
+        return self.exclude(status=Goal.Status.ARCHIVED)
+
+
+class GoalStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    ACHIEVED = "achieved", "Achieved"
+    MISSED = "missed", "Missed"
+    ARCHIVED = "archived", "Archived"
+
+
+class Goal(models.Model):
+    """A business or product goal for the next 12-18 months."""
+
+    Status = GoalStatus
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="goals")
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="goals"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status, default=Status.ACTIVE)
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "end_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(title__regex=r"\S"), name="goal_title_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="goal_end_date_after_start_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values),
+                name="goal_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> Self:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A per-product bearer token for the JSON API; only its hash is stored."""
+
+    PREFIX = "ns_"
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"), name="apitoken_name_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(
+        cls, *, product: Product, name: str, created_by: object = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token and return it with its secret, which is shown only once."""
+        secret = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            product=product,
+            name=name,
+            token_hash=cls.hash_secret(secret),
+            hint=secret[: len(cls.PREFIX) + 6],
+            created_by=created_by,
+        )
+        return token, secret
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import factory
+
+from roadmap.models import (
+    Challenge,
+    ChangeEntry,
+    Feature,
+    Insight,
+    Outcome,
+    Roadmap,
+    SuccessMetric,
+    Team,
+    TeamDependency,
+)
+from tests.metrics.factories import KeyResultFactory
+from tests.strategy.factories import GoalFactory, ProductFactory, UserFactory
+
+
+class RoadmapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Roadmap
+        django_get_or_create = ["product"]
+
+    product = factory.SubFactory(ProductFactory)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Outcome
+        skip_postgeneration_save = True
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    title = factory.Sequence(lambda n: f"Outcome {n}")
+    goal = factory.SubFactory(
+        GoalFactory, product=factory.SelfAttribute("..roadmap.product")
+    )
+    position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def teams(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.teams.add(*extracted)
+
+
+class ChallengeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Challenge
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    title = factory.Sequence(lambda n: f"Challenge {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class SuccessMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SuccessMetric
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    key_result = factory.SubFactory(
+        KeyResultFactory, metric__product=factory.SelfAttribute("...roadmap.product")
+    )
+    position = factory.Sequence(lambda n: n)
+
+
+class FeatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feature
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    title = factory.Sequence(lambda n: f"Feature {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class TeamDependencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamDependency
+
+    team = factory.SubFactory(TeamFactory)
+    outcome = factory.SubFactory(OutcomeFactory)
+    description = "Needs the recommendations API."
+
+
+class InsightFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Insight
+
+    product = factory.SubFactory(ProductFactory)
+    source = Insight.Source.SALES
+    account = "Contoso Retail"
+    text = "Customers ask for outfit suggestions by occasion."
+    author = factory.SubFactory(UserFactory)
+
+
+class ChangeEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeEntry
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    actor = factory.SubFactory(UserFactory)
+    action = ChangeEntry.Action.UPDATED
+    card_type = ChangeEntry.CardType.OUTCOME
+    card_title = "Outcome"

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from strategy.models import Company, Goal, Product, Theme
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+        django_get_or_create = ["id"]
+
+    id = 1
+    name = "Fabrikam"
+    mission = "Help everyone dress with confidence."
+    vision = "A wardrobe that knows you."
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    vision_statement = "Every outfit, effortless."
+
+    @factory.post_generation
+    def editors(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.editors.add(*extracted)
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    product = factory.SubFactory(ProductFactory)
+    title = factory.Sequence(lambda n: f"Theme {n}")
+    start_year = 2026
+    end_year = 2028
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    product = factory.SubFactory(ProductFactory)
+    theme = factory.SubFactory(ThemeFactory, product=factory.SelfAttribute("..product"))
+    title = factory.Sequence(lambda n: f"Goal {n}")
+    start_date = dt.date(2026, 7, 1)
+    end_date = dt.date(2027, 12, 31)
