@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from roadmap import views
+from roadmap import alignment, views
 
 app_name = "roadmap"
 
 urlpatterns = [
     path("roadmap/", views.board, name="board"),
-    path("alignment/", views.alignment, name="alignment"),
+    path("alignment/", alignment.alignment, name="alignment"),
 ]

@@ -18,10 +18,3 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "roadmap/board.html", {"product": product, "roadmap": roadmap}
     )
-
-
-@require_GET
-@login_required
-def alignment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    product = product_for_viewer(request.user, slug)
-    return render(request, "roadmap/alignment.html", {"product": product})
