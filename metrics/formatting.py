@@ -9,10 +9,9 @@ PREFIX_UNITS = {"€", "$", "£"}
 
 def format_number(value: Decimal) -> str:
     """Group thousands and drop trailing zeros: 1200.5000 -> "1,200.5"."""
-    normalized = value.normalize()
-    if normalized == normalized.to_integral():
-        return f"{normalized.to_integral():,}"
-    return f"{normalized:,f}"
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
 
 
 def format_value(value: Decimal | None, unit: str, *, with_words: bool = True) -> str:
