@@ -110,6 +110,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A unix-socket URL carries its folder as ?host=; Django expects it in HOST.
+if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"]["OPTIONS"]:
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,4 +1,4 @@
-"""Playwright against Debian's chromium; never Playwright's own browser builds."""
+"""Playwright against the system's chromium (Debian's package in CI)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,54 @@
+# Northstar: `make run` starts the app with a demo roadmap, `make test` runs the tests.
+# Needs only Python >= 3.11 and make. uv is used when it is on PATH, otherwise it is
+# installed into .venv-tools/ first.
+
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV := $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
+PYTHON ?= $(shell command -v python3 2>/dev/null || command -v python)
+
+.PHONY: install run test lint format bench migrate demo serve clean
+
+.venv-tools/bin/uv:
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --locked --quiet
+
+migrate: install
+	$(UV) run --locked python manage.py migrate --no-input
+
+demo: migrate
+	$(UV) run --locked python manage.py load_demo --if-empty
+
+run: demo
+	@echo ""
+	@echo "  Northstar is running on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo ""
+	DJANGO_DEBUG=1 $(UV) run --locked python manage.py runserver $(HOST):$(PORT)
+
+serve: demo
+	$(UV) run --locked python manage.py collectstatic --no-input --verbosity 0
+	$(UV) run --locked gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2
+
+# pytest exits with 5 when it collects no tests; that is not a failure here.
+test: install
+	$(UV) run --locked pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "No tests were collected."; exit 0; fi; exit $$status
+
+lint: install
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(UV) run --locked python manage.py makemigrations --check --dry-run
+
+format: install
+	$(UV) run --locked ruff format .
+	$(UV) run --locked ruff check --fix .
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(UV) run --locked python $$script || exit $$?; done
+
+clean:
+	rm -rf .venv .venv-tools staticfiles

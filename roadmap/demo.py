@@ -1,0 +1,650 @@
+"""The demo roadmap: Fabrikam's AI-powered fashion app, from the product documents.
+
+Everything is created in one transaction and keyed by the product's slug, so
+loading twice changes nothing and a failed load leaves nothing behind.
+Dates are relative to the day of loading, so the demo never looks stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
+
+from metrics.models import KeyResult, Measurement, Metric
+from roadmap.models import (
+    Challenge,
+    Feature,
+    Horizon,
+    Insight,
+    Outcome,
+    Roadmap,
+    SuccessMetric,
+    Team,
+    TeamDependency,
+)
+from strategy.models import Company, Goal, Product, Theme
+
+DEMO_SLUG = "fabrikam-style"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    first_name: str
+    role: str
+    is_editor: bool = False
+    is_superuser: bool = False
+
+
+DEMO_USERS = [
+    DemoUser(
+        "pm",
+        "northstar-pm",
+        "Product manager",
+        "product manager, edits the roadmap",
+        is_editor=True,
+    ),
+    DemoUser("stakeholder", "northstar-sponsor", "Sponsor", "stakeholder, reads"),
+    DemoUser("sales", "northstar-sales", "Sales lead", "sales, reads the Soon column"),
+    DemoUser(
+        "admin",
+        "northstar-admin",
+        "Administrator",
+        "installation admin",
+        is_superuser=True,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    product: Product
+    created: bool
+    users: list[DemoUser]
+
+
+def quarter_label(day: dt.date) -> str:
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, 28))
+
+
+def series(start: float, end: float, count: int, wobble: float) -> list[Decimal]:
+    """Return a deterministic, slightly noisy path from start to end."""
+    values = []
+    for i in range(count):
+        share = i / (count - 1)
+        noise = math.sin(i * 1.7) * wobble
+        values.append(Decimal(str(round(start + (end - start) * share + noise, 1))))
+    return values
+
+
+def ensure_users() -> dict[str, AbstractUser]:
+    User = get_user_model()
+    users = {}
+    for demo in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=demo.username,
+            defaults={
+                "first_name": demo.first_name,
+                "is_superuser": demo.is_superuser,
+                "is_staff": demo.is_superuser,
+            },
+        )
+        if created:
+            user.set_password(demo.password)
+            user.save(update_fields=["password"])
+        users[demo.username] = user
+    return users
+
+
+@transaction.atomic
+def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
+    users = ensure_users()
+    if reset:
+        product = Product.objects.filter(slug=DEMO_SLUG).first()
+        if product:
+            KeyResult.objects.filter(metric__product=product).delete()
+            product.delete()
+    existing = Product.objects.filter(slug=DEMO_SLUG).first()
+    if existing:
+        return DemoResult(product=existing, created=False, users=DEMO_USERS)
+    product = build_product(today=today, users=users)
+    return DemoResult(product=product, created=True, users=DEMO_USERS)
+
+
+def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
+    company, _ = Company.objects.update_or_create(
+        id=1,
+        defaults={
+            "name": "Fabrikam",
+            "mission": "Help everyone feel confident in what they wear, without the stress "
+            "and waste of guessing.",
+            "vision": "A world where getting dressed is effortless, personal and sustainable.",
+        },
+    )
+    product = Product.objects.create(
+        name="Fabrikam Style",
+        slug=DEMO_SLUG,
+        vision_statement="Everyone opens their wardrobe knowing what to wear: an AI stylist "
+        "that learns your taste, fits your body and your budget.",
+        target_group="Busy 20-40 year olds who care how they look but don't enjoy "
+        "shopping or planning outfits.",
+        needs="Decide what to wear in seconds; buy fewer clothes that fit and get worn; "
+        "discover styles that suit them.",
+        product_description="A mobile app that turns photos of your wardrobe into daily "
+        "outfit suggestions and recommends the few pieces worth buying.",
+        value="Subscription revenue, partner-brand commissions and a loyal, growing "
+        "community after our MVP.",
+    )
+    product.editors.add(users["pm"])
+    year = today.year
+
+    acquire = Theme.objects.create(
+        product=product,
+        title="Acquire new customers",
+        description="Grow beyond early adopters: make the app's value obvious in the first minute.",
+        start_year=year,
+        end_year=year + 2,
+        position=1,
+    )
+    retain = Theme.objects.create(
+        product=product,
+        title="Become part of the daily routine",
+        description="Earn a place in the morning routine with suggestions people trust.",
+        start_year=year,
+        end_year=year + 2,
+        position=2,
+    )
+    sustain = Theme.objects.create(
+        product=product,
+        title="Build a sustainable fashion business",
+        description="Fewer returns, fewer wasted purchases, and revenue from brands that fit.",
+        start_year=year + 1,
+        end_year=year + 3,
+        position=3,
+    )
+
+    goal_start = add_months(today, -5)
+    goal_end = add_months(today, 10)
+    signups_goal = Goal.objects.create(
+        product=product,
+        theme=acquire,
+        title="Grow weekly signups fivefold",
+        description="Turn the MVP's word of mouth into a repeatable acquisition engine.",
+        start_date=goal_start,
+        end_date=goal_end,
+        position=1,
+    )
+    regulars_goal = Goal.objects.create(
+        product=product,
+        theme=retain,
+        title="Turn first-time users into regulars",
+        description="Most users try the app once; we want them back every week.",
+        start_date=goal_start,
+        end_date=goal_end,
+        position=2,
+    )
+    trust_goal = Goal.objects.create(
+        product=product,
+        theme=retain,
+        title="Make outfit suggestions people trust",
+        description="Suggestions should be worn, not skipped.",
+        start_date=goal_start,
+        end_date=goal_end,
+        position=3,
+    )
+    revenue_goal = Goal.objects.create(
+        product=product,
+        theme=sustain,
+        title="Open a second revenue stream with partner brands",
+        description="Commission on style-matched purchases from partner brands.",
+        start_date=add_months(today, -1),
+        end_date=add_months(today, 14),
+        position=4,
+        status=Goal.Status.DRAFT,
+    )
+
+    measured_from = add_months(today, -6)
+    weeks = [
+        measured_from + dt.timedelta(weeks=i)
+        for i in range(27)
+        if measured_from + dt.timedelta(weeks=i) <= today
+    ]
+    months = [
+        add_months(measured_from, i)
+        for i in range(7)
+        if add_months(measured_from, i) <= today
+    ]
+
+    def metric(
+        name: str, unit: str, dates: list[dt.date], values: list[Decimal], **fields: str
+    ) -> Metric:
+        m = Metric.objects.create(product=product, name=name, unit=unit, **fields)
+        Measurement.objects.bulk_create(
+            Measurement(metric=m, date=d, value=v, source=Measurement.Source.IMPORT)
+            for d, v in zip(dates, values, strict=True)
+        )
+        return m
+
+    signups = metric(
+        "weekly signups",
+        "signups",
+        weeks,
+        series(100, 290, len(weeks), 14),
+        description="New accounts created per week.",
+        data_source="Product analytics, signup_completed events",
+    )
+    wau = metric(
+        "weekly active users",
+        "users",
+        weeks,
+        series(1200, 1390, len(weeks), 25),
+        description="Users who opened at least one outfit suggestion in the week.",
+        data_source="Product analytics",
+    )
+    retention = metric(
+        "30-day retention",
+        "%",
+        months,
+        series(22, 27, len(months), 0.6),
+        description="Share of new users still active 30 days after signing up.",
+        data_source="Cohort report",
+        review_cadence=Metric.Cadence.MONTHLY,
+    )
+    acceptance = metric(
+        "suggestion acceptance rate",
+        "%",
+        weeks,
+        series(18, 21, len(weeks), 0.8),
+        description="Share of suggested outfits marked as worn.",
+        data_source="Outfit feedback events",
+    )
+    returns = metric(
+        "purchase return rate",
+        "%",
+        months,
+        series(28, 25.5, len(months), 0.4),
+        direction=Metric.Direction.DOWN,
+        description="Share of purchases made through the app that are returned.",
+        data_source="Partner order feeds",
+        review_cadence=Metric.Cadence.MONTHLY,
+    )
+    partner_revenue = metric(
+        "partner revenue",
+        "€",
+        months,
+        series(0, 2500, len(months), 150),
+        description="Monthly commission from partner-brand purchases.",
+        data_source="Finance",
+        review_cadence=Metric.Cadence.MONTHLY,
+    )
+
+    def key_result(
+        m: Metric, goal: Goal, baseline: int, target: int, months_ahead: int
+    ) -> KeyResult:
+        return KeyResult.objects.create(
+            metric=m,
+            goal=goal,
+            baseline=Decimal(baseline),
+            target=Decimal(target),
+            start_date=measured_from,
+            due_date=add_months(today, months_ahead),
+        )
+
+    kr_signups = key_result(signups, signups_goal, 100, 500, 7)
+    kr_wau = key_result(wau, regulars_goal, 1200, 2000, 4)
+    kr_retention = key_result(retention, regulars_goal, 22, 35, 9)
+    kr_acceptance = key_result(acceptance, trust_goal, 18, 30, 6)
+    kr_returns = key_result(returns, trust_goal, 28, 20, 10)
+    kr_revenue = key_result(partner_revenue, revenue_goal, 0, 40000, 14)
+
+    roadmap = Roadmap.objects.create(
+        product=product,
+        current_hint=quarter_label(today),
+        soon_hint=quarter_label(add_months(today, 3)),
+        future_hint=f"{quarter_label(add_months(today, 6))} and later",
+    )
+    teams = {
+        name: Team.objects.get_or_create(
+            name=name, defaults={"description": description}
+        )[0]
+        for name, description in [
+            ("Growth", "Acquisition, onboarding and activation."),
+            ("Personalisation", "Recommendation models and the styling experience."),
+            ("Platform", "APIs, data pipelines and infrastructure."),
+            ("Partnerships", "Brand partners and commerce integrations."),
+        ]
+    }
+
+    def outcome(horizon: str, position: int, title: str, **fields: object) -> Outcome:
+        team_names = fields.pop("teams", [])
+        card = Outcome.objects.create(
+            roadmap=roadmap, horizon=horizon, position=position, title=title, **fields
+        )
+        card.teams.add(*(teams[name] for name in team_names))
+        return card
+
+    first_minute = outcome(
+        Horizon.CURRENT,
+        1,
+        "New visitors see the app's value in their first minute",
+        description="Visitors who leave during onboarding never come back; they need a "
+        "great outfit before they are asked for anything.",
+        goal=signups_goal,
+        status=Outcome.Status.ACTIVE,
+        confidence=Outcome.Confidence.HIGH,
+        category=Outcome.Category.GROWTH,
+        teams=["Growth"],
+        customer_summary="A faster, friendlier start: your first outfit in under a minute.",
+        is_customer_visible=True,
+    )
+    worn_suggestions = outcome(
+        Horizon.CURRENT,
+        2,
+        "People wear the outfits we suggest",
+        description="Suggestions that get skipped erode trust; we measure what is worn.",
+        goal=trust_goal,
+        status=Outcome.Status.ACTIVE,
+        confidence=Outcome.Confidence.MEDIUM,
+        category=Outcome.Category.OPTIMISATION,
+        teams=["Personalisation"],
+        customer_summary="Suggestions that learn from what you actually wear.",
+        is_customer_visible=True,
+    )
+    weekly_habit = outcome(
+        Horizon.SOON,
+        1,
+        "Users come back every week for fresh looks",
+        description="A weekly reason to return turns curious users into regulars.",
+        goal=regulars_goal,
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.MEDIUM,
+        category=Outcome.Category.GROWTH,
+        teams=["Growth", "Personalisation"],
+        customer_summary="A weekly digest of new looks built from your own wardrobe.",
+        is_customer_visible=True,
+    )
+    fewer_returns = outcome(
+        Horizon.SOON,
+        2,
+        "Shoppers buy clothes that fit the first time",
+        description="Returns cost our partners money and our users patience.",
+        goal=trust_goal,
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.LOW,
+        category=Outcome.Category.INNOVATION,
+        teams=["Personalisation"],
+        customer_summary="Size advice based on what already fits you.",
+        is_customer_visible=True,
+    )
+    brand_reach = outcome(
+        Horizon.FUTURE,
+        1,
+        "Brands reach shoppers whose style they match",
+        description="Partner brands pay for qualified, style-matched reach.",
+        goal=revenue_goal,
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.LOW,
+        category=Outcome.Category.INNOVATION,
+        teams=["Partnerships"],
+    )
+    portable_data = outcome(
+        Horizon.FUTURE,
+        2,
+        "Wardrobe data stays private and portable",
+        description="Trust in how we treat personal photos is a precondition for growth.",
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.MEDIUM,
+        category=Outcome.Category.CAPABILITY,
+        teams=["Platform"],
+    )
+
+    for horizon, position, title, threatened, status in [
+        (
+            Horizon.CURRENT,
+            1,
+            "Cold start: no style data for brand-new users",
+            first_minute,
+            Challenge.Status.MITIGATING,
+        ),
+        (
+            Horizon.CURRENT,
+            2,
+            "Suggestions take over 2 s on mid-range phones",
+            worn_suggestions,
+            Challenge.Status.OPEN,
+        ),
+        (
+            Horizon.SOON,
+            1,
+            "Notification fatigue could drive uninstalls",
+            weekly_habit,
+            Challenge.Status.OPEN,
+        ),
+        (
+            Horizon.SOON,
+            2,
+            "Size charts differ wildly between brands",
+            fewer_returns,
+            Challenge.Status.OPEN,
+        ),
+        (
+            Horizon.FUTURE,
+            1,
+            "Brands need self-serve onboarding to scale",
+            brand_reach,
+            Challenge.Status.OPEN,
+        ),
+    ]:
+        Challenge.objects.create(
+            roadmap=roadmap,
+            horizon=horizon,
+            position=position,
+            title=title,
+            outcome=threatened,
+            status=status,
+        )
+
+    for horizon, position, kr, served in [
+        (Horizon.CURRENT, 1, kr_signups, first_minute),
+        (Horizon.CURRENT, 2, kr_acceptance, worn_suggestions),
+        (Horizon.SOON, 1, kr_wau, weekly_habit),
+        (Horizon.SOON, 2, kr_retention, weekly_habit),
+        (Horizon.SOON, 3, kr_returns, fewer_returns),
+        (Horizon.FUTURE, 1, kr_revenue, brand_reach),
+    ]:
+        SuccessMetric.objects.create(
+            roadmap=roadmap,
+            horizon=horizon,
+            position=position,
+            key_result=kr,
+            outcome=served,
+        )
+
+    features = {}
+    for horizon, position, title, served, stage, team, effort, impact, summary in [
+        (
+            Horizon.CURRENT,
+            1,
+            "Style quiz onboarding",
+            first_minute,
+            Feature.Stage.BUILDING,
+            "Growth",
+            "m",
+            "high",
+            "Answer five quick questions and get your first outfit.",
+        ),
+        (
+            Horizon.CURRENT,
+            2,
+            "Wardrobe import from photos",
+            first_minute,
+            Feature.Stage.VALIDATED,
+            "Personalisation",
+            "l",
+            "high",
+            "Snap a few photos and your wardrobe is ready.",
+        ),
+        (
+            Horizon.CURRENT,
+            3,
+            "Worn / skipped feedback on outfits",
+            worn_suggestions,
+            Feature.Stage.RELEASED,
+            "Personalisation",
+            "s",
+            "medium",
+            "Tell us what you wore and suggestions get better.",
+        ),
+        (
+            Horizon.SOON,
+            1,
+            "Weekly look digest",
+            weekly_habit,
+            Feature.Stage.DESIGNED,
+            "Growth",
+            "m",
+            "medium",
+            "A weekly set of new looks from clothes you already own.",
+        ),
+        (
+            Horizon.SOON,
+            2,
+            "Fit predictor from past purchases",
+            fewer_returns,
+            Feature.Stage.DEFINED,
+            "Personalisation",
+            "xl",
+            "high",
+            "Size advice based on what fits you today.",
+        ),
+        (
+            Horizon.SOON,
+            3,
+            "Dark mode",
+            None,
+            Feature.Stage.IDEA,
+            "Platform",
+            "s",
+            "low",
+            "",
+        ),
+        (
+            Horizon.FUTURE,
+            1,
+            "Brand storefronts",
+            brand_reach,
+            Feature.Stage.IDEA,
+            "Partnerships",
+            "xl",
+            "high",
+            "",
+        ),
+        (
+            Horizon.FUTURE,
+            2,
+            "Wardrobe export and delete",
+            portable_data,
+            Feature.Stage.IDEA,
+            "Platform",
+            "m",
+            "medium",
+            "",
+        ),
+    ]:
+        features[title] = Feature.objects.create(
+            roadmap=roadmap,
+            horizon=horizon,
+            position=position,
+            title=title,
+            outcome=served,
+            stage=stage,
+            team=teams[team],
+            effort=effort,
+            expected_impact=impact,
+            customer_summary=summary,
+            is_customer_visible=bool(summary),
+        )
+
+    TeamDependency.objects.create(
+        team=teams["Platform"],
+        outcome=worn_suggestions,
+        description="A faster inference endpoint for suggestions.",
+        status=TeamDependency.Status.AGREED,
+    )
+    TeamDependency.objects.create(
+        team=teams["Partnerships"],
+        feature=features["Fit predictor from past purchases"],
+        description="Size and return data from partner order feeds.",
+    )
+    TeamDependency.objects.create(
+        team=teams["Platform"],
+        outcome=brand_reach,
+        description="Partner API with per-brand access tokens.",
+    )
+
+    for source, account, text, about_outcome, about_feature, author in [
+        (
+            Insight.Source.SALES,
+            "Contoso Retail",
+            "Asked twice when they can run a branded storefront in the app.",
+            brand_reach,
+            features["Brand storefronts"],
+            "sales",
+        ),
+        (
+            Insight.Source.SUPPORT,
+            "",
+            "A third of tickets this month are about sizing after a purchase.",
+            fewer_returns,
+            None,
+            "pm",
+        ),
+        (
+            Insight.Source.CUSTOMER,
+            "",
+            "Loved the quiz, but it asked about my budget before showing anything.",
+            first_minute,
+            features["Style quiz onboarding"],
+            "pm",
+        ),
+        (
+            Insight.Source.ENGINEERING,
+            "",
+            "Model inference is 1.8 s p50 on a three-year-old Android phone.",
+            worn_suggestions,
+            None,
+            "pm",
+        ),
+        (
+            Insight.Source.MARKETING,
+            "",
+            "Outfit-of-the-week posts get three times the engagement of feature posts.",
+            weekly_habit,
+            features["Weekly look digest"],
+            "stakeholder",
+        ),
+    ]:
+        Insight.objects.create(
+            product=product,
+            source=source,
+            account=account,
+            text=text,
+            outcome=about_outcome,
+            feature=about_feature,
+            author=users[author],
+        )
+    del company
+    return product
