@@ -144,6 +144,24 @@ class GoalQuerySet(models.QuerySet["Goal"]):
     def active(self) -> Self:
         return self.exclude(status=Goal.Status.ARCHIVED)
 
+    def with_key_results(self) -> Self:
+        """Prefetch each goal's key results with their current value.
+
+        Key results live in metrics, an app above this one, so the model is
+        reached through the reverse relation rather than imported.
+        """
+        key_result_model = Goal.key_results.rel.related_model
+        return self.prefetch_related(
+            models.Prefetch(
+                "key_results", queryset=key_result_model.objects.with_current()
+            )
+        )
+
+    def for_overview(self, *, include_archived: bool = False) -> Self:
+        """Fetch what the product overview shows of each goal."""
+        goals = self if include_archived else self.active()
+        return goals.select_related("theme").with_key_results()
+
 
 class GoalStatus(models.TextChoices):
     DRAFT = "draft", "Draft"

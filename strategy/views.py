@@ -1,14 +1,138 @@
+"""Company, product overview, themes and goals: read by all, edited inline.
+
+Every editable block has a read partial and an edit partial in its page's
+template. An edit posts the version it was rendered with; a stale version
+answers 409 with the conflict partial, so no one's text is overwritten.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.forms import ModelForm
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from config.types import HtmxHttpRequest
-from strategy.models import Company, Product
-from strategy.permissions import can_manage_products, product_for_viewer
+from strategy import services
+from strategy.forms import (
+    CompanyForm,
+    GoalForm,
+    ProductForm,
+    ThemeForm,
+    VersionedForm,
+    VisionBoardForm,
+)
+from strategy.models import Company, Goal, Product, Theme
+from strategy.overview import outcomes_by_horizon, roadmap_summary
+from strategy.permissions import (
+    can_edit,
+    can_manage_products,
+    product_for_editor,
+    product_for_viewer,
+)
+from strategy.services import StaleVersionError, goal_set_archived, versioned_update
+
+COMPANY_TEMPLATE = "strategy/company_detail.html"
+PRODUCT_TEMPLATE = "strategy/product_detail.html"
+GOAL_TEMPLATE = "strategy/goal_detail.html"
+
+
+def _save_versioned(
+    request: HtmxHttpRequest,
+    form: VersionedForm,
+    *,
+    template_name: str,
+    context: dict[str, Any],
+    read_partial: str,
+    form_partial: str,
+) -> HttpResponse | None:
+    """Validate and save an inline edit; return the response for htmx.
+
+    Return None after a successful save from a plain (non-htmx) form, so the
+    caller can redirect.
+    """
+    if not form.is_valid():
+        return render(
+            request, f"{template_name}#{form_partial}", {**context, "form": form}
+        )
+    try:
+        versioned_update(
+            instance=form.instance,
+            version=form.cleaned_data["version"],
+            values=form.changed_values(),
+        )
+    except StaleVersionError as conflict:
+        return _conflict(
+            request,
+            form,
+            conflict,
+            template_name=template_name,
+            context=context,
+            form_partial=form_partial,
+        )
+    if not request.htmx:
+        return None
+    return render(request, f"{template_name}#{read_partial}", context)
+
+
+def _conflict(
+    request: HtmxHttpRequest,
+    form: VersionedForm,
+    conflict: StaleVersionError,
+    *,
+    template_name: str,
+    context: dict[str, Any],
+    form_partial: str,
+) -> HttpResponse:
+    """Answer 409: their saved values beside yours, yours kept in the form.
+
+    The form now carries their version, so saving again is a deliberate
+    choice to replace their text with yours.
+    """
+    theirs = conflict.current
+    data = form.data.copy()
+    data["version"] = theirs.version
+    retry = type(form)(data, instance=theirs, **_form_kwargs(form))
+    differences = [
+        {
+            "label": form.fields[name].label,
+            "theirs": _display(theirs, name),
+            "yours": _display(form.instance, name, form.cleaned_data[name]),
+        }
+        for name in form._meta.fields
+        if getattr(theirs, name) != form.cleaned_data[name]
+    ]
+    return render(
+        request,
+        f"{template_name}#{form_partial}",
+        {**context, "form": retry, "conflict": differences},
+        status=409,
+    )
+
+
+def _form_kwargs(form: ModelForm) -> dict[str, Any]:
+    product = getattr(form, "product", None)
+    return {"product": product} if product is not None else {}
+
+
+def _display(instance: Any, name: str, value: Any = ...) -> str:
+    """Return a field's value as a person reads it (choices by their label)."""
+    if value is ...:
+        value = getattr(instance, name)
+    field = instance._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "" if value is None else str(value)
+
+
+# Products ---------------------------------------------------------------
 
 
 @require_GET
@@ -19,7 +143,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         Product.objects.with_editor_flag(request.user)
         .annotate(
             goal_count=Count(
-                "goals", filter=~Q(goals__status="archived"), distinct=True
+                "goals", filter=~Q(goals__status=Goal.Status.ARCHIVED), distinct=True
             ),
             theme_count=Count("themes", distinct=True),
         )
@@ -36,21 +160,304 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def product_create(request: HtmxHttpRequest) -> HttpResponse:
+    """Let an admin create a product and choose its editors."""
+    if not can_manage_products(request.user):
+        raise PermissionDenied
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        product = form.save()
+        return redirect(product)
+    return render(request, "strategy/product_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Let an admin rename a product and change who edits it."""
+    if not can_manage_products(request.user):
+        raise PermissionDenied
+    product = get_object_or_404(Product, slug=slug)
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        product = form.save()
+        return redirect(product)
+    return render(
+        request, "strategy/product_form.html", {"form": form, "product": product}
+    )
+
+
+def _strategy_context(
+    request: HtmxHttpRequest, product: Product, *, is_editor: bool
+) -> dict[str, Any]:
+    """Gather themes with their goals and key results, in a fixed set of queries."""
+    show_archived = request.GET.get("archived") == "1"
+    themes = list(product.themes.all())
+    goals = list(product.goals.for_overview(include_archived=show_archived))
+    by_theme: dict[int | None, list[Goal]] = {}
+    for goal in goals:
+        by_theme.setdefault(goal.theme_id, []).append(goal)
+    for theme in themes:
+        theme.goal_list = by_theme.get(theme.pk, [])
+    return {
+        "product": product,
+        "is_editor": is_editor,
+        "themes": themes,
+        "unthemed_goals": by_theme.get(None, []),
+        "show_archived": show_archived,
+        "archived_count": product.goals.filter(status=Goal.Status.ARCHIVED).count()
+        if not show_archived
+        else None,
+    }
+
+
 @require_GET
 @login_required
-def company(request: HtmxHttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Show the vision board, the strategy with its goals and the roadmap summary."""
+    product = product_for_viewer(request.user, slug)
+    is_editor = can_edit(request.user, product)
+    context = _strategy_context(request, product, is_editor=is_editor)
+    if request.htmx:
+        return render(request, f"{PRODUCT_TEMPLATE}#strategy", context)
+    context["roadmap_summary"] = roadmap_summary(product)
+    context["editors"] = product.editors.order_by("first_name", "username")
+    return render(request, PRODUCT_TEMPLATE, context)
+
+
+@require_GET
+@login_required
+def vision_board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Return the vision board as read, e.g. when an edit is cancelled."""
+    product = product_for_viewer(request.user, slug)
+    context = {"product": product, "is_editor": can_edit(request.user, product)}
+    return render(request, f"{PRODUCT_TEMPLATE}#vision-board", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def vision_board_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    context = {"product": product, "is_editor": True}
+    if request.method == "GET":
+        return render(
+            request,
+            f"{PRODUCT_TEMPLATE}#vision-board-form",
+            {**context, "form": VisionBoardForm(instance=product)},
+        )
+    form = VisionBoardForm(request.POST, instance=product)
+    response = _save_versioned(
+        request,
+        form,
+        template_name=PRODUCT_TEMPLATE,
+        context=context,
+        read_partial="vision-board",
+        form_partial="vision-board-form",
+    )
+    return response or redirect(product)
+
+
+# Themes -----------------------------------------------------------------
+
+
+def _theme(product: Product, pk: int) -> Theme:
+    return get_object_or_404(Theme, pk=pk, product=product)
+
+
+def _strategy_section(request: HtmxHttpRequest, product: Product) -> HttpResponse:
+    """Re-render the whole strategy section in place of the form that changed it."""
+    context = _strategy_context(request, product, is_editor=True)
+    response = render(request, f"{PRODUCT_TEMPLATE}#strategy", context)
+    return reswap(retarget(response, "#strategy"), "outerHTML")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    form = ThemeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.theme_create(product=product, values=form.cleaned_data)
+        if not request.htmx:
+            return redirect(product)
+        return _strategy_section(request, product)
     return render(
         request,
-        "strategy/company_detail.html",
-        {"company": Company.objects.filter(pk=1).first()},
+        f"{PRODUCT_TEMPLATE}#theme-new-form",
+        {"product": product, "form": form},
     )
 
 
 @require_GET
 @login_required
-def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def theme_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Return a theme's heading as read, e.g. when an edit is cancelled."""
     product = product_for_viewer(request.user, slug)
-    themes = product.themes.prefetch_related("goals")
-    return render(
-        request, "strategy/product_detail.html", {"product": product, "themes": themes}
+    context = {
+        "product": product,
+        "theme": _theme(product, pk),
+        "is_editor": can_edit(request.user, product),
+    }
+    return render(request, f"{PRODUCT_TEMPLATE}#theme-header", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def theme_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    theme = _theme(product, pk)
+    context = {"product": product, "theme": theme, "is_editor": True}
+    if request.method == "GET":
+        return render(
+            request,
+            f"{PRODUCT_TEMPLATE}#theme-form",
+            {**context, "form": ThemeForm(instance=theme)},
+        )
+    form = ThemeForm(request.POST, instance=theme)
+    response = _save_versioned(
+        request,
+        form,
+        template_name=PRODUCT_TEMPLATE,
+        context=context,
+        read_partial="theme-header",
+        form_partial="theme-form",
     )
+    return response or redirect(product)
+
+
+# Goals ------------------------------------------------------------------
+
+
+def _goal(product: Product, pk: int) -> Goal:
+    return get_object_or_404(
+        Goal.objects.select_related("theme", "product"), pk=pk, product=product
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Add a goal: inline under a theme (htmx) or on its own page."""
+    product = product_for_editor(request.user, slug)
+    initial = {}
+    theme_id = request.GET.get("theme", "")
+    if theme_id.isdigit():
+        initial["theme"] = product.themes.filter(pk=theme_id).first()
+    form = GoalForm(request.POST or None, product=product, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.instance.product = product
+        goal = form.save()
+        if not request.htmx:
+            return redirect("strategy:goal_detail", product.slug, goal.pk)
+        return _strategy_section(request, product)
+    template_name = "strategy/goal_form.html"
+    if request.htmx:
+        template_name += "#goal-new-form"
+    return render(
+        request,
+        template_name,
+        {"product": product, "form": form, "theme_id": theme_id},
+    )
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Show a goal with its key results and the outcomes that serve it."""
+    product = product_for_viewer(request.user, slug)
+    goal = _goal(product, pk)
+    context = {
+        "product": product,
+        "goal": goal,
+        "is_editor": can_edit(request.user, product),
+    }
+    if request.htmx:
+        return render(request, f"{GOAL_TEMPLATE}#goal-summary", context)
+    key_result_model = Goal.key_results.rel.related_model
+    context["key_results"] = key_result_model.objects.with_current().filter(goal=goal)
+    context["outcome_groups"] = outcomes_by_horizon(goal)
+    return render(request, GOAL_TEMPLATE, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    goal = _goal(product, pk)
+    context = {"product": product, "goal": goal, "is_editor": True}
+    if request.method == "GET":
+        return render(
+            request,
+            f"{GOAL_TEMPLATE}#goal-form",
+            {**context, "form": GoalForm(instance=goal, product=product)},
+        )
+    form = GoalForm(request.POST, instance=goal, product=product)
+    response = _save_versioned(
+        request,
+        form,
+        template_name=GOAL_TEMPLATE,
+        context=context,
+        read_partial="goal-summary",
+        form_partial="goal-form",
+    )
+    return response or redirect("strategy:goal_detail", product.slug, goal.pk)
+
+
+@require_POST
+@login_required
+def goal_archive(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Archive a goal (hidden from the overview), or restore it."""
+    product = product_for_editor(request.user, slug)
+    goal = _goal(product, pk)
+    goal_set_archived(goal=goal, is_archived=request.POST.get("archived") != "0")
+    return redirect("strategy:goal_detail", product.slug, goal.pk)
+
+
+# Company ----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def company(request: HtmxHttpRequest) -> HttpResponse:
+    """Show the company's mission and vision; admins edit them inline."""
+    context = {
+        "company": Company.load(),
+        "is_editor": can_manage_products(request.user),
+    }
+    template_name = COMPANY_TEMPLATE
+    if request.htmx:
+        template_name += "#company-statement"
+    else:
+        context["products"] = Product.objects.only("name", "slug", "vision_statement")
+    return render(request, template_name, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def company_edit(request: HtmxHttpRequest) -> HttpResponse:
+    if not can_manage_products(request.user):
+        raise PermissionDenied
+    company = Company.load()
+    context = {"company": company, "is_editor": True}
+    if request.method == "GET":
+        return render(
+            request,
+            f"{COMPANY_TEMPLATE}#company-form",
+            {**context, "form": CompanyForm(instance=company)},
+        )
+    form = CompanyForm(request.POST, instance=company)
+    response = _save_versioned(
+        request,
+        form,
+        template_name=COMPANY_TEMPLATE,
+        context=context,
+        read_partial="company-statement",
+        form_partial="company-form",
+    )
+    return response or redirect("strategy:company")
