@@ -4,8 +4,66 @@ from typing import Any
 
 from django import forms
 
-from metrics.models import KeyResult, Metric
-from strategy.models import Product
+from metrics.models import CheckIn, KeyResult, Measurement, Metric
+from strategy.models import ApiToken, Product
+
+
+class MetricForm(forms.ModelForm):
+    class Meta:
+        model = Metric
+        fields = [
+            "name",
+            "unit",
+            "direction",
+            "review_cadence",
+            "data_source",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the metric a name.")
+        clash = Metric.objects.for_product(self.product).filter(name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                "This product already has a metric of that name."
+            )
+        return name
+
+
+class MeasurementForm(forms.ModelForm):
+    """One value of a metric on one date."""
+
+    class Meta:
+        model = Measurement
+        fields = ["date", "value", "note"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "value": forms.NumberInput(attrs={"step": "any"}),
+        }
+
+    def __init__(self, *args: Any, metric: Metric, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metric = metric
+
+    def clean_date(self) -> Any:
+        day = self.cleaned_data["date"]
+        taken = Measurement.objects.filter(metric=self.metric, date=day)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "There is already a value on this date; edit that one instead."
+            )
+        return day
 
 
 class KeyResultForm(forms.ModelForm):
@@ -17,6 +75,8 @@ class KeyResultForm(forms.ModelForm):
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "due_date": forms.DateInput(attrs={"type": "date"}),
+            "baseline": forms.NumberInput(attrs={"step": "any"}),
+            "target": forms.NumberInput(attrs={"step": "any"}),
         }
 
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
@@ -31,4 +91,94 @@ class KeyResultForm(forms.ModelForm):
         due = self.cleaned_data.get("due_date")
         if start and due and due < start:
             self.add_error("due_date", "Must be on or after the start date.")
+        metric = self.cleaned_data.get("metric")
+        baseline = self.cleaned_data.get("baseline")
+        target = self.cleaned_data.get("target")
+        if metric and baseline is not None and target is not None:
+            if metric.is_increasing and target < baseline:
+                self.add_error(
+                    "target",
+                    f"{metric.name} should go up: the target must not be below the baseline.",
+                )
+            if not metric.is_increasing and target > baseline:
+                self.add_error(
+                    "target",
+                    f"{metric.name} should go down: the target must not be above the baseline.",
+                )
+        return self.cleaned_data
+
+
+class CheckInForm(forms.ModelForm):
+    """A check-in; confidence is low/medium/high, or derived from a 1-10 score."""
+
+    confidence = forms.ChoiceField(
+        choices=[("", "From the score"), *CheckIn.Confidence.choices], required=False
+    )
+    score = forms.IntegerField(
+        min_value=1, max_value=10, required=False, label="Score (1–10)"
+    )
+
+    class Meta:
+        model = CheckIn
+        fields = ["date", "confidence", "score", "what_happened", "next_steps"]
+        labels = {"next_steps": "What we will change"}
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_what_happened(self) -> str:
+        text = self.cleaned_data["what_happened"].strip()
+        if not text:
+            raise forms.ValidationError("Say what happened since the last check-in.")
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        score = self.cleaned_data.get("score")
+        if not self.cleaned_data.get("confidence"):
+            if score is None:
+                if "score" not in self.errors:
+                    self.add_error("confidence", "Choose a confidence or give a score.")
+            else:
+                self.cleaned_data["confidence"] = CheckIn.confidence_for_score(score)
+        return self.cleaned_data
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+        labels = {"name": "What will use it?"}
+        widgets = {
+            "name": forms.TextInput(
+                attrs={"placeholder": "e.g. Nightly analytics export"}
+            )
+        }
+
+
+class ImportForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        required=False,
+        label="Paste rows",
+        help_text="Columns: metric, date, value, note. Comma, semicolon or tab separated.",
+    )
+    file = forms.FileField(required=False, label="…or upload a CSV file")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        upload = self.cleaned_data.get("file")
+        if upload:
+            if upload.size > 2_000_000:
+                self.add_error("file", "The file is larger than 2 MB.")
+                return self.cleaned_data
+            try:
+                self.cleaned_data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file is not UTF-8 text.")
+                return self.cleaned_data
+        if not self.cleaned_data.get("text", "").strip() and not self.errors:
+            self.add_error("text", "Paste some rows or choose a file.")
         return self.cleaned_data

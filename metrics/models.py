@@ -8,7 +8,8 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,9 @@ from strategy.models import Goal, Product
 
 
 class MetricQuerySet(models.QuerySet["Metric"]):
+    def for_product(self, product: Product) -> Self:
+        return self.filter(product=product)
+
     def with_latest(self) -> Self:
         """Annotate the latest and previous measurement, in the same query."""
         latest = Measurement.objects.filter(metric=OuterRef("pk")).order_by("-date")
@@ -85,6 +89,49 @@ class Metric(models.Model):
     def format(self, value: Decimal | None) -> str:
         return format_value(value, self.unit)
 
+    @property
+    def change(self) -> Decimal | None:
+        """Latest minus previous value; needs `with_latest()`."""
+        latest = getattr(self, "latest_value", None)
+        previous = getattr(self, "previous_value", None)
+        if latest is None or previous is None:
+            return None
+        return latest - previous
+
+    @property
+    def change_label(self) -> str:
+        """The change with its sign and unit, e.g. "+120 users" or "−0.5%"."""
+        change = self.change
+        if change is None:
+            return ""
+        sign = "+" if change > 0 else "−" if change < 0 else "±"
+        return sign + format_value(abs(change), self.unit)
+
+    @property
+    def change_is_good(self) -> bool | None:
+        """Whether the latest change went the way the metric should go."""
+        change = self.change
+        if not change:
+            return None
+        return (change > 0) == self.is_increasing
+
+
+class MeasurementQuerySet(models.QuerySet["Measurement"]):
+    def for_product(self, product: Product) -> Self:
+        return self.filter(metric__product=product)
+
+    def recent_per_metric(self, limit: int) -> Self:
+        """Keep only each metric's `limit` most recent measurements.
+
+        One query for any number of metrics, and a payload that stays the
+        same size however long a metric has been measured.
+        """
+        return self.annotate(
+            recency=Window(
+                RowNumber(), partition_by=[F("metric_id")], order_by=F("date").desc()
+            )
+        ).filter(recency__lte=limit)
+
 
 class Measurement(models.Model):
     class Source(models.TextChoices):
@@ -101,6 +148,8 @@ class Measurement(models.Model):
     source = models.CharField(max_length=10, choices=Source, default=Source.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeasurementQuerySet.as_manager()
 
     class Meta:
         ordering = ["date"]
@@ -120,6 +169,9 @@ class Measurement(models.Model):
 
 
 class KeyResultQuerySet(models.QuerySet["KeyResult"]):
+    def for_product(self, product: Product) -> Self:
+        return self.filter(metric__product=product)
+
     def with_current(self) -> Self:
         """Annotate the metric's latest value, so progress needs no extra query."""
         latest = Measurement.objects.filter(metric=OuterRef("metric_id")).order_by(
@@ -129,6 +181,17 @@ class KeyResultQuerySet(models.QuerySet["KeyResult"]):
             current_value=Subquery(latest.values("value")[:1]),
             current_date=Subquery(latest.values("date")[:1]),
         )
+
+
+def metric_name_in_sentence(name: str) -> str:
+    """Lower-case a leading capital so the name reads inside a sentence.
+
+    "Weekly active users" becomes "weekly active users"; acronyms such as
+    "NPS" or "MRR growth" keep their capitals.
+    """
+    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
+        return name[0].lower() + name[1:]
+    return name
 
 
 class KeyResult(models.Model):
@@ -169,13 +232,14 @@ class KeyResult(models.Model):
     def statement(self) -> str:
         """Read the key result as a sentence: "Increase X from 100 to 500 by 30 Jun 2027"."""
         metric = self.metric
+        name = metric_name_in_sentence(metric.name)
         due = f"{self.due_date.day} {self.due_date:%b %Y}"
         baseline = format_value(self.baseline, metric.unit, with_words=False)
         target = format_value(self.target, metric.unit, with_words=False)
         if self.target == self.baseline:
-            return f"Keep {metric.name} at {target} until {due}"
+            return f"Keep {name} at {target} until {due}"
         verb = "Increase" if self.target > self.baseline else "Reduce"
-        return f"{verb} {metric.name} from {baseline} to {target} by {due}"
+        return f"{verb} {name} from {baseline} to {target} by {due}"
 
     def current(self) -> Decimal | None:
         if hasattr(self, "current_value"):
@@ -222,6 +286,9 @@ class CheckIn(models.Model):
     )
     date = models.DateField(default=timezone.localdate)
     confidence = models.CharField(max_length=6, choices=Confidence)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Confidence from 1 (none) to 10 (certain)."
+    )
     what_happened = models.TextField()
     next_steps = models.TextField(blank=True, help_text="What we will change.")
     author = models.ForeignKey(
@@ -240,7 +307,20 @@ class CheckIn(models.Model):
                 condition=Q(what_happened__regex=r"\S"),
                 name="checkin_what_happened_not_blank",
             ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=10),
+                name="checkin_score_between_1_and_10",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Check-in on {self.date}"
+
+    @staticmethod
+    def confidence_for_score(score: int) -> str:
+        """Map a 1-10 score onto low (1-3), medium (4-7) or high (8-10)."""
+        if score <= 3:
+            return CheckIn.Confidence.LOW
+        if score <= 7:
+            return CheckIn.Confidence.MEDIUM
+        return CheckIn.Confidence.HIGH

@@ -1,0 +1,90 @@
+"""The JSON that metrics, measurements and key results take in the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+# Measurement.value is a decimal(18, 4); anything larger would not fit.
+Value = Annotated[Decimal, Field(max_digits=18, decimal_places=4, allow_inf_nan=False)]
+Note = Annotated[str, Field(max_length=500)]
+MAX_BATCH = 5000
+
+
+class MeasurementIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date = Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))
+    value: Value
+    note: Note = ""
+
+
+class BatchMeasurementIn(MeasurementIn):
+    metric_id: int = Field(ge=1, le=2**63 - 1)
+
+
+class BatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    measurements: list[BatchMeasurementIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class MeasurementOut(Schema):
+    metric_id: int
+    date: dt.date
+    value: float
+    note: str
+    source: str
+
+
+class StoredOut(Schema):
+    """How many measurements a batch stored (new and replaced together)."""
+
+    stored: int
+
+
+class MetricOut(Schema):
+    id: int
+    name: str
+    unit: str
+    direction: str
+    review_cadence: str
+    description: str
+    latest_value: float | None
+    latest_date: dt.date | None
+    previous_value: float | None
+
+
+class CheckInOut(Schema):
+    date: dt.date
+    confidence: str
+    score: int | None
+    what_happened: str
+    next_steps: str
+
+
+class KeyResultOut(Schema):
+    id: int
+    statement: str
+    metric_id: int
+    goal_id: int | None
+    baseline: float
+    target: float
+    start_date: dt.date
+    due_date: dt.date
+    current: float | None
+    progress: float | None
+    expected: float
+    status: str
+
+
+class KeyResultDetailOut(KeyResultOut):
+    check_ins: list[CheckInOut]
+
+
+class ErrorOut(Schema):
+    detail: str

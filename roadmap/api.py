@@ -1,0 +1,131 @@
+"""The JSON API at /api/v1/: per-product bearer tokens, metrics and the roadmap.
+
+A token belongs to one product; every endpoint reads and writes inside that
+product only, and answers 404 for ids of any other product.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+from ninja.security import HttpBearer
+
+from metrics.api import router as metrics_router
+from metrics.schemas import ErrorOut
+from roadmap.models import Outcome, Roadmap
+from roadmap.schemas import OutcomeDoc, RoadmapDoc, outcome_doc, roadmap_document
+from strategy.models import ApiToken
+
+# Writing last_used_at on every request would turn each read into a write;
+# once a minute is precise enough for "last used 3 hours ago".
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+class ProductToken(HttpBearer):
+    """Accept `Authorization: Bearer <token>` for an active (not revoked) token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        api_token = (
+            ApiToken.objects.active()
+            .select_related("product")
+            .filter(token_hash=ApiToken.hash_secret(token))
+            .first()
+        )
+        if api_token is None:
+            return None
+        now = timezone.now()
+        if (
+            api_token.last_used_at is None
+            or now - api_token.last_used_at > LAST_USED_PRECISION
+        ):
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return api_token
+
+
+api = NinjaAPI(
+    urls_namespace="api",
+    version="1",
+    title="Northstar API",
+    description="Send measurements to a product's metrics and read its roadmap, "
+    "outcomes, key results and metrics. Authenticate with a product's API token "
+    "as `Authorization: Bearer <token>`; create tokens on the product's "
+    "Metrics › API tokens page.",
+    auth=ProductToken(),
+    docs_url="/docs",
+)
+
+
+def field_name(loc: list[Any]) -> str:
+    """Turn ("body", "payload", "measurements", 3, "value") into "measurements[3].value"."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path"):
+        parts = parts[1:]
+        if parts and parts[0] == "payload":
+            parts = parts[1:]
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "body"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Answer 422 listing each bad field by name, with pydantic's details kept."""
+    errors = [
+        {"field": field_name(error.get("loc", [])), "message": error.get("msg", "")}
+        for error in exc.errors
+    ]
+    return api.create_response(
+        request, {"detail": exc.errors, "errors": errors}, status=422
+    )
+
+
+api.add_router("/", metrics_router)
+
+
+@api.get("/roadmap", response=RoadmapDoc, tags=["roadmap"], summary="Get the roadmap")
+def get_roadmap(request: HttpRequest) -> Any:
+    product = request.auth.product
+    roadmap = Roadmap.objects.filter(product=product).first() or Roadmap(
+        product=product
+    )
+    return roadmap_document(roadmap)
+
+
+@api.get(
+    "/outcomes", response=list[OutcomeDoc], tags=["roadmap"], summary="List outcomes"
+)
+def list_outcomes(request: HttpRequest) -> Any:
+    outcomes = (
+        Outcome.objects.alive()
+        .filter(roadmap__product=request.auth.product)
+        .select_related("goal")
+        .prefetch_related("teams")
+    )
+    return [outcome_doc(o) for o in outcomes]
+
+
+@api.get(
+    "/outcomes/{outcome_id}",
+    response={200: OutcomeDoc, 404: ErrorOut},
+    tags=["roadmap"],
+    summary="Get an outcome",
+)
+def get_outcome(request: HttpRequest, outcome_id: int) -> Any:
+    outcome = get_object_or_404(
+        Outcome.objects.alive()
+        .filter(roadmap__product=request.auth.product)
+        .select_related("goal")
+        .prefetch_related("teams"),
+        pk=outcome_id,
+    )
+    return outcome_doc(outcome)
