@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Self
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 
 from metrics.models import KeyResult
@@ -98,6 +100,35 @@ class CardQuerySet(models.QuerySet):
     def in_horizon(self, horizon: str) -> Self:
         return self.filter(horizon=horizon)
 
+    def in_board_order(self) -> Self:
+        return self.order_by("horizon", "position", "id")
+
+
+class OutcomeQuerySet(CardQuerySet):
+    def for_board(self) -> Self:
+        """Fetch what an outcome card shows, teams included, in one query."""
+        teams = ArraySubquery(
+            Team.objects.filter(outcomes=OuterRef("pk"))
+            .order_by("name")
+            .values(json=JSONObject(id="id", name="name"))
+        )
+        return (
+            self.alive()
+            .select_related("goal__theme")
+            .annotate(team_list=teams)
+            .in_board_order()
+        )
+
+
+class ChallengeQuerySet(CardQuerySet):
+    def for_board(self) -> Self:
+        return self.alive().in_board_order()
+
+
+class FeatureQuerySet(CardQuerySet):
+    def for_board(self) -> Self:
+        return self.alive().select_related("team").in_board_order()
+
 
 class Card(models.Model):
     """What every card on the board has: a place, a version and a soft delete."""
@@ -115,6 +146,13 @@ class Card(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "id"]
+        # Every concrete card has a roadmap; the board reads cells in order.
+        indexes = [
+            models.Index(
+                fields=["roadmap", "horizon", "position"],
+                name="%(app_label)s_%(class)s_cell",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(horizon__in=HORIZON_VALUES),
@@ -192,6 +230,8 @@ class Outcome(TitledCard):
     )
     is_customer_visible = models.BooleanField(default=False)
 
+    objects = OutcomeQuerySet.as_manager()
+
     class Meta(TitledCard.Meta):
         constraints = [
             *TitledCard.Meta.constraints,
@@ -232,6 +272,8 @@ class Challenge(TitledCard):
         related_name="challenges",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+
+    objects = ChallengeQuerySet.as_manager()
 
     class Meta(TitledCard.Meta):
         constraints = [
@@ -321,6 +363,8 @@ class Feature(TitledCard):
         blank=True, help_text="What customers may be told, in customer-safe words."
     )
     is_customer_visible = models.BooleanField(default=False)
+
+    objects = FeatureQuerySet.as_manager()
 
     class Meta(TitledCard.Meta):
         constraints = [

@@ -1,0 +1,216 @@
+"""Forms of the board: filters, cards (add and edit), moves and dependencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from roadmap.models import (
+    Challenge,
+    Feature,
+    Horizon,
+    Outcome,
+    OutcomeStatus,
+    Roadmap,
+    SuccessMetric,
+    Team,
+    TeamDependency,
+)
+from roadmap.queries import BoardFilters
+from strategy.models import Product
+
+
+class BoardFilterForm(forms.Form):
+    """Narrow the board; unknown or malformed values are ignored, never an error."""
+
+    goal = forms.IntegerField(required=False, min_value=1)
+    theme = forms.IntegerField(required=False, min_value=1)
+    team = forms.IntegerField(required=False, min_value=1)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *OutcomeStatus.choices]
+    )
+    q = forms.CharField(required=False, max_length=100, strip=True)
+
+    def filters(self) -> BoardFilters:
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name)
+            for name in self.fields
+            if name not in self.errors
+        }
+        return BoardFilters(
+            goal=data.get("goal"),
+            theme=data.get("theme"),
+            team=data.get("team"),
+            status=data.get("status") or "",
+            q=data.get("q") or "",
+        )
+
+
+class OutcomeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Outcome) -> str:
+        return obj.title
+
+
+class BoardCardForm(forms.ModelForm):
+    """A card form that offers only this product's goals, outcomes and teams."""
+
+    def __init__(
+        self, *args: Any, product: Product, roadmap: Roadmap, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if "goal" in self.fields:
+            goals = product.goals.active()
+            current = getattr(self.instance, "goal_id", None)
+            if current:
+                goals = product.goals.filter(pk=current) | goals
+            self.fields["goal"].queryset = goals.select_related(None).distinct()
+            self.fields["goal"].empty_label = "No goal"
+        if "outcome" in self.fields:
+            self.fields["outcome"] = OutcomeChoiceField(
+                queryset=Outcome.objects.filter(roadmap=roadmap)
+                .alive()
+                .order_by("title"),
+                required=False,
+                empty_label="No outcome",
+                label="Outcome",
+            )
+            if self.instance.pk:
+                self.initial.setdefault("outcome", self.instance.outcome_id)
+        if "team" in self.fields:
+            self.fields["team"].empty_label = "No team"
+        if "teams" in self.fields:
+            self.fields["teams"].queryset = Team.objects.all()
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select | forms.TextInput):
+                field.widget.attrs.setdefault("class", "compact")
+
+
+class OutcomeCreateForm(BoardCardForm):
+    class Meta:
+        model = Outcome
+        fields = ["title", "goal"]
+        widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
+
+
+class OutcomeForm(BoardCardForm):
+    class Meta:
+        model = Outcome
+        fields = [
+            "title",
+            "description",
+            "goal",
+            "status",
+            "confidence",
+            "category",
+            "teams",
+        ]
+        widgets = {
+            "title": forms.TextInput(attrs={"autofocus": True}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "teams": forms.CheckboxSelectMultiple,
+        }
+
+
+class ChallengeCreateForm(BoardCardForm):
+    class Meta:
+        model = Challenge
+        fields = ["title", "outcome"]
+        widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
+
+
+class ChallengeForm(BoardCardForm):
+    class Meta:
+        model = Challenge
+        fields = ["title", "description", "status", "outcome"]
+        widgets = {
+            "title": forms.TextInput(attrs={"autofocus": True}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class FeatureCreateForm(BoardCardForm):
+    class Meta:
+        model = Feature
+        fields = ["title", "outcome"]
+        widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
+
+
+class FeatureForm(BoardCardForm):
+    class Meta:
+        model = Feature
+        fields = [
+            "title",
+            "description",
+            "stage",
+            "team",
+            "outcome",
+            "effort",
+            "expected_impact",
+        ]
+        widgets = {
+            "title": forms.TextInput(attrs={"autofocus": True}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class SuccessMetricForm(BoardCardForm):
+    """The board side of a key result card: which outcome it measures."""
+
+    class Meta:
+        model = SuccessMetric
+        fields = ["outcome"]
+
+
+CREATE_FORMS: dict[str, type[BoardCardForm]] = {
+    "outcome": OutcomeCreateForm,
+    "challenge": ChallengeCreateForm,
+    "metric": SuccessMetricForm,
+    "feature": FeatureCreateForm,
+}
+EDIT_FORMS: dict[str, type[BoardCardForm]] = {
+    "outcome": OutcomeForm,
+    "challenge": ChallengeForm,
+    "metric": SuccessMetricForm,
+    "feature": FeatureForm,
+}
+
+
+class VersionForm(forms.Form):
+    """The version a write was rendered with; every write must carry it."""
+
+    version = forms.IntegerField(min_value=1)
+
+
+class MoveForm(VersionForm):
+    horizon = forms.ChoiceField(choices=Horizon.choices, required=False)
+    before = forms.IntegerField(required=False, min_value=1)
+    direction = forms.ChoiceField(
+        choices=[("up", "Up"), ("down", "Down")], required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not self.cleaned_data.get("horizon") and not self.cleaned_data.get(
+            "direction"
+        ):
+            raise forms.ValidationError("Say where to move the card.")
+        return self.cleaned_data
+
+
+class LinkForm(VersionForm):
+    """Link a card to an outcome, or unlink it with an empty outcome."""
+
+    outcome = forms.IntegerField(required=False, min_value=1)
+
+
+class TeamDependencyForm(forms.ModelForm):
+    class Meta:
+        model = TeamDependency
+        fields = ["team", "description", "status"]
+        widgets = {
+            "description": forms.TextInput(
+                attrs={"placeholder": "What is needed from them"}
+            )
+        }

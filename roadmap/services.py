@@ -1,0 +1,493 @@
+"""Every write to the board: one transaction, a change entry, a new revision.
+
+Each service locks the roadmap row first (by bumping its revision), so board
+writes to the same roadmap are serialised and positions stay consistent.
+Optimistic concurrency is checked with a conditional UPDATE on the card's
+version: zero rows updated means someone saved first, and StaleVersion is
+raised so the caller can show both versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Max, Value, When
+from django.utils import timezone
+
+from metrics.models import KeyResult
+from roadmap.models import (
+    Challenge,
+    ChangeEntry,
+    Feature,
+    Outcome,
+    Roadmap,
+    SuccessMetric,
+    Team,
+    TeamDependency,
+)
+
+BoardCard = Outcome | Challenge | SuccessMetric | Feature
+
+CARD_MODELS: dict[str, type[BoardCard]] = {
+    "outcome": Outcome,
+    "challenge": Challenge,
+    "metric": SuccessMetric,
+    "feature": Feature,
+}
+
+CARD_TYPES = {
+    "outcome": ChangeEntry.CardType.OUTCOME,
+    "challenge": ChangeEntry.CardType.CHALLENGE,
+    "metric": ChangeEntry.CardType.SUCCESS_METRIC,
+    "feature": ChangeEntry.CardType.FEATURE,
+}
+
+# Fields whose change links or unlinks a card rather than editing its text.
+LINK_FIELDS = {"goal", "outcome", "team", "teams"}
+
+
+class StaleVersion(Exception):
+    """The card was saved (or deleted) by someone else since it was rendered."""
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    revision: int
+    horizon_changed: bool
+    # Linked cards of a moved outcome that stayed in another horizon.
+    linked_elsewhere: int
+
+
+def kind_of(card: BoardCard) -> str:
+    for kind, model in CARD_MODELS.items():
+        if isinstance(card, model):
+            return kind
+    raise TypeError(f"Not a board card: {card!r}")
+
+
+def bump_revision(roadmap: Roadmap) -> int:
+    """Increase the roadmap's revision and return it; locks the row until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Roadmap._meta.db_table} SET revision = revision + 1, "
+            "updated_at = %s WHERE id = %s RETURNING revision",
+            [timezone.now(), roadmap.pk],
+        )
+        (revision,) = cursor.fetchone()
+    roadmap.revision = revision
+    return revision
+
+
+def as_json(value: Any) -> Any:
+    """Describe a field value for a change entry (ids with their labels)."""
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "label": str(value)}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, list | tuple | set):
+        return [as_json(v) for v in value]
+    return value
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return ("pk", value.pk)
+    if isinstance(value, list | tuple | set):
+        return sorted(_comparable(v) for v in value)
+    return value
+
+
+def _entry(
+    *,
+    roadmap: Roadmap,
+    actor: Any,
+    action: str,
+    card: BoardCard,
+    field: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> ChangeEntry:
+    return ChangeEntry(
+        roadmap=roadmap,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        card_type=CARD_TYPES[kind_of(card)],
+        card_id=card.pk,
+        card_title=str(card)[:300],
+        field=field,
+        before=as_json(before),
+        after=as_json(after),
+    )
+
+
+def _cell(card: BoardCard, horizon: str) -> models.QuerySet:
+    model = type(card)
+    return model.objects.filter(roadmap_id=card.roadmap_id, horizon=horizon).alive()
+
+
+def _next_position(model: type[BoardCard], roadmap: Roadmap, horizon: str) -> int:
+    last = (
+        model.objects.filter(roadmap=roadmap, horizon=horizon)
+        .alive()
+        .aggregate(last=Max("position"))["last"]
+    )
+    return 0 if last is None else last + 1
+
+
+def _renumber(model: type[BoardCard], ordered_ids: Sequence[int]) -> None:
+    """Give the cards of one cell positions 0..n in the given order, in one query."""
+    if not ordered_ids:
+        return
+    model.objects.filter(pk__in=ordered_ids).update(
+        position=Case(
+            *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ordered_ids)),
+            output_field=models.PositiveIntegerField(),
+        )
+    )
+
+
+def _conditional_update(card: BoardCard, version: int, **values: Any) -> None:
+    updated = (
+        type(card)
+        .objects.filter(pk=card.pk, version=version, deleted_at__isnull=True)
+        .update(**values, version=F("version") + 1, updated_at=timezone.now())
+    )
+    if not updated:
+        raise StaleVersion
+    card.version = version + 1
+    for name, value in values.items():
+        setattr(card, name, value)
+
+
+@transaction.atomic
+def card_create(
+    *,
+    roadmap: Roadmap,
+    card: BoardCard,
+    actor: Any,
+    teams: Iterable[Team] = (),
+    key_result: KeyResult | None = None,
+) -> BoardCard:
+    """Add a card at the end of its cell; a success metric saves its key result."""
+    bump_revision(roadmap)
+    if key_result is not None:
+        key_result.save()
+        card.key_result = key_result
+    card.roadmap = roadmap
+    card.position = _next_position(type(card), roadmap, card.horizon)
+    card.save()
+    teams = list(teams)
+    if teams:
+        card.teams.set(teams)
+    _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=ChangeEntry.Action.CREATED,
+        card=card,
+        after={"title": str(card), "horizon": card.horizon},
+    ).save()
+    return card
+
+
+@transaction.atomic
+def card_update(
+    *,
+    roadmap: Roadmap,
+    card: BoardCard,
+    version: int,
+    values: dict[str, Any],
+    actor: Any,
+    teams: Sequence[Team] | None = None,
+    key_result_values: dict[str, Any] | None = None,
+) -> int:
+    """Save the changed fields of a card rendered at `version`; return the revision.
+
+    `card` holds the values as they were before the edit (the caller read it at
+    `version`), so each change entry can say from what to what.
+    """
+    changes = {
+        name: (getattr(card, name), new)
+        for name, new in values.items()
+        if _comparable(getattr(card, name)) != _comparable(new)
+    }
+    old_teams = list(card.teams.all()) if teams is not None else []
+    teams_changed = teams is not None and _comparable(old_teams) != _comparable(
+        list(teams)
+    )
+    kr_changes: dict[str, tuple[Any, Any]] = {}
+    if key_result_values:
+        kr = card.key_result
+        kr_changes = {
+            name: (getattr(kr, name), new)
+            for name, new in key_result_values.items()
+            if _comparable(getattr(kr, name)) != _comparable(new)
+        }
+    if card.version != version:
+        raise StaleVersion
+    revision = bump_revision(roadmap)
+    _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
+    entries = [
+        _entry(
+            roadmap=roadmap,
+            actor=actor,
+            action=ChangeEntry.Action.LINKED
+            if name in LINK_FIELDS and new is not None
+            else ChangeEntry.Action.UNLINKED
+            if name in LINK_FIELDS
+            else ChangeEntry.Action.UPDATED,
+            card=card,
+            field=name,
+            before=old,
+            after=new,
+        )
+        for name, (old, new) in changes.items()
+    ]
+    if teams_changed:
+        card.teams.set(teams)
+        entries.append(
+            _entry(
+                roadmap=roadmap,
+                actor=actor,
+                action=ChangeEntry.Action.LINKED
+                if len(teams) >= len(old_teams)
+                else ChangeEntry.Action.UNLINKED,
+                card=card,
+                field="teams",
+                before=old_teams,
+                after=list(teams),
+            )
+        )
+    if kr_changes:
+        kr = card.key_result
+        KeyResult.objects.filter(pk=kr.pk).update(
+            **{k: new for k, (_, new) in kr_changes.items()},
+            version=F("version") + 1,
+        )
+        for name, (old, new) in kr_changes.items():
+            setattr(kr, name, new)
+            entries.append(
+                _entry(
+                    roadmap=roadmap,
+                    actor=actor,
+                    action=ChangeEntry.Action.UPDATED,
+                    card=card,
+                    field=name,
+                    before=old,
+                    after=new,
+                )
+            )
+    ChangeEntry.objects.bulk_create(entries)
+    return revision
+
+
+@transaction.atomic
+def card_move(
+    *,
+    roadmap: Roadmap,
+    card: BoardCard,
+    version: int,
+    actor: Any,
+    horizon: str | None = None,
+    before_id: int | None = None,
+    direction: str | None = None,
+) -> MoveResult:
+    """Move a card to another horizon (before a given card) or one step up/down."""
+    revision = bump_revision(roadmap)
+    model = type(card)
+    old_horizon, old_position = card.horizon, card.position
+    target = horizon or card.horizon
+    ids = list(
+        _cell(card, target)
+        .exclude(pk=card.pk)
+        .order_by("position", "id")
+        .values_list("pk", flat=True)
+    )
+    if direction in ("up", "down"):
+        current = list(
+            _cell(card, card.horizon)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        index = current.index(card.pk) if card.pk in current else len(current)
+        index = max(0, index - 1) if direction == "up" else index + 1
+        index = min(index, len(ids))
+    elif before_id is not None and before_id in ids:
+        index = ids.index(before_id)
+    else:
+        index = len(ids)
+    ids.insert(index, card.pk)
+    _conditional_update(card, version, horizon=target, position=index)
+    _renumber(model, ids)
+    if target != old_horizon:
+        entry = _entry(
+            roadmap=roadmap,
+            actor=actor,
+            action=ChangeEntry.Action.MOVED,
+            card=card,
+            field="horizon",
+            before=old_horizon,
+            after=target,
+        )
+    else:
+        entry = _entry(
+            roadmap=roadmap,
+            actor=actor,
+            action=ChangeEntry.Action.MOVED,
+            card=card,
+            field="position",
+            before=old_position,
+            after=index,
+        )
+    entry.save()
+    linked = 0
+    if isinstance(card, Outcome) and target != old_horizon:
+        linked = sum(
+            related.alive().exclude(horizon=target).count()
+            for related in (card.challenges, card.success_metrics, card.features)
+        )
+    return MoveResult(
+        revision=revision,
+        horizon_changed=target != old_horizon,
+        linked_elsewhere=linked,
+    )
+
+
+@transaction.atomic
+def outcome_move_linked(
+    *, roadmap: Roadmap, outcome: Outcome, version: int, actor: Any
+) -> int:
+    """Move an outcome's challenges, key results and features to its horizon.
+
+    Return how many cards moved. They go to the end of their new cells, in
+    their current order.
+    """
+    if outcome.version != version or outcome.is_deleted:
+        raise StaleVersion
+    bump_revision(roadmap)
+    horizon = outcome.horizon
+    entries = []
+    moved = 0
+    for related in (outcome.challenges, outcome.success_metrics, outcome.features):
+        cards = list(
+            related.alive().exclude(horizon=horizon).order_by("horizon", "position")
+        )
+        if not cards:
+            continue
+        model = type(cards[0])
+        position = _next_position(model, roadmap, horizon)
+        for offset, card in enumerate(cards):
+            entries.append(
+                _entry(
+                    roadmap=roadmap,
+                    actor=actor,
+                    action=ChangeEntry.Action.MOVED,
+                    card=card,
+                    field="horizon",
+                    before=card.horizon,
+                    after=horizon,
+                )
+            )
+            model.objects.filter(pk=card.pk).update(
+                horizon=horizon,
+                position=position + offset,
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+        moved += len(cards)
+    ChangeEntry.objects.bulk_create(entries)
+    return moved
+
+
+@transaction.atomic
+def card_delete(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) -> int:
+    """Soft-delete a card (it keeps its place and links, so undo is exact)."""
+    revision = bump_revision(roadmap)
+    _conditional_update(card, version, deleted_at=timezone.now())
+    _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=ChangeEntry.Action.DELETED,
+        card=card,
+        before={"horizon": card.horizon, "position": card.position},
+    ).save()
+    return revision
+
+
+@transaction.atomic
+def card_restore(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) -> int:
+    """Bring a deleted card back to exactly where it was."""
+    revision = bump_revision(roadmap)
+    updated = (
+        type(card)
+        .objects.filter(pk=card.pk, version=version, deleted_at__isnull=False)
+        .update(deleted_at=None, version=F("version") + 1, updated_at=timezone.now())
+    )
+    if not updated:
+        raise StaleVersion
+    card.deleted_at = None
+    card.version = version + 1
+    _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=ChangeEntry.Action.RESTORED,
+        card=card,
+        after={"horizon": card.horizon, "position": card.position},
+    ).save()
+    return revision
+
+
+@transaction.atomic
+def dependency_add(
+    *,
+    roadmap: Roadmap,
+    outcome: Outcome,
+    version: int,
+    dependency: TeamDependency,
+    actor: Any,
+) -> TeamDependency:
+    """Record that an outcome needs work from another team."""
+    bump_revision(roadmap)
+    _conditional_update(outcome, version)
+    dependency.outcome = outcome
+    dependency.save()
+    _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=ChangeEntry.Action.LINKED,
+        card=outcome,
+        field="dependencies",
+        after={"team": as_json(dependency.team), "description": dependency.description},
+    ).save()
+    return dependency
+
+
+@transaction.atomic
+def dependency_remove(
+    *,
+    roadmap: Roadmap,
+    outcome: Outcome,
+    version: int,
+    dependency: TeamDependency,
+    actor: Any,
+) -> None:
+    bump_revision(roadmap)
+    _conditional_update(outcome, version)
+    _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=ChangeEntry.Action.UNLINKED,
+        card=outcome,
+        field="dependencies",
+        before={
+            "team": as_json(dependency.team),
+            "description": dependency.description,
+        },
+    ).save()
+    dependency.delete()
