@@ -158,8 +158,9 @@ class GoalForm(VersionedForm):
         labels = {"start_date": "From", "end_date": "To"}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            # A date input always speaks ISO dates, whatever the locale.
+            "start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "end_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -570,3 +571,12 @@ def test_home_links_admins_to_product_create(admin_client):
     response = admin_client.get(reverse("strategy:home"))
 
     assert reverse("strategy:product_create") in response.text
+
+
+def test_goal_create_form_offers_iso_dates_for_the_date_picker(editor_client, product):
+    """Date inputs only accept yyyy-mm-dd, whatever the site's locale."""
+    response = editor_client.get(
+        reverse("strategy:goal_create", args=[product.slug]), headers=HTMX
+    )
+
+    assert re.search(r'name="start_date" value="\d{4}-\d{2}-\d{2}"', response.text)
