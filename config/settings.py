@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "template_partials.apps.SimpleAppConfig",
+    "template_partials",
     "strategy",
     "metrics",
     "roadmap",
