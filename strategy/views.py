@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.forms import ModelForm
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -37,7 +37,6 @@ from strategy.permissions import (
     product_for_editor,
     product_for_viewer,
 )
-from strategy.rendering import render
 from strategy.services import StaleVersionError, goal_set_archived, versioned_update
 
 COMPANY_TEMPLATE = "strategy/company_detail.html"
