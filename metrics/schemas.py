@@ -7,10 +7,24 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 # Measurement.value is a decimal(18, 4); anything larger would not fit.
-Value = Annotated[Decimal, Field(max_digits=18, decimal_places=4, allow_inf_nan=False)]
+Value = Annotated[
+    Decimal,
+    Field(max_digits=18, decimal_places=4, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -1e14 + 1, "maximum": 1e14 - 1},
+                {"type": "string", "pattern": r"^-?\d{1,14}(\.\d{1,4})?$"},
+            ],
+            "title": "Value",
+            "description": "At most 14 digits before the point and 4 after it.",
+            "examples": [1250.5],
+        }
+    ),
+]
 Note = Annotated[str, Field(max_length=500)]
 MAX_BATCH = 5000
 
@@ -18,7 +32,7 @@ MAX_BATCH = 5000
 class MeasurementIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date = Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))
+    date: dt.date = Field(description="The day the value was true.")
     value: Value
     note: Note = ""
 

@@ -132,3 +132,43 @@ def test_status_before_start_is_on_track_even_with_no_progress():
     )
 
     assert result == Status.ON_TRACK
+
+
+def test_progress_of_decreasing_metric_overshooting_the_target_exceeds_one():
+    value = progress(
+        baseline=Decimal(40),
+        target=Decimal(20),
+        current=Decimal(10),
+        direction_up=False,
+    )
+
+    assert value == pytest.approx(1.5)
+
+
+def test_status_after_due_date_with_target_reached_is_achieved():
+    result = status(progress_value=1.0, start=START, due=DUE, today=dt.date(2027, 2, 1))
+
+    assert result == Status.ACHIEVED
+
+
+def test_status_after_due_date_without_data_is_no_data():
+    result = status(
+        progress_value=None, start=START, due=DUE, today=dt.date(2027, 2, 1)
+    )
+
+    assert result == Status.NO_DATA
+
+
+def test_status_when_baseline_equals_target_and_it_holds_is_achieved():
+    value = progress(
+        baseline=Decimal(99), target=Decimal(99), current=Decimal(99), direction_up=True
+    )
+
+    assert status(progress_value=value, start=START, due=DUE, today=MIDYEAR) == (
+        Status.ACHIEVED
+    )
+
+
+def test_expected_progress_of_a_one_day_key_result_is_complete_on_that_day():
+    assert expected_progress(start=START, due=START, today=START) == 0
+    assert expected_progress(start=START, due=START, today=START + dt.timedelta(1)) == 1
