@@ -46,7 +46,7 @@ class MeasurementForm(forms.ModelForm):
         model = Measurement
         fields = ["date", "value", "note"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "value": forms.NumberInput(attrs={"step": "any"}),
         }
 
@@ -73,8 +73,8 @@ class KeyResultForm(forms.ModelForm):
         model = KeyResult
         fields = ["metric", "baseline", "target", "start_date", "due_date", "goal"]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            "due_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "baseline": forms.NumberInput(attrs={"step": "any"}),
             "target": forms.NumberInput(attrs={"step": "any"}),
         }
@@ -123,7 +123,7 @@ class CheckInForm(forms.ModelForm):
         fields = ["date", "confidence", "score", "what_happened", "next_steps"]
         labels = {"next_steps": "What we will change"}
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
             "what_happened": forms.Textarea(attrs={"rows": 3}),
             "next_steps": forms.Textarea(attrs={"rows": 2}),
         }

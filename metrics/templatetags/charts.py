@@ -14,6 +14,7 @@ register = template.Library()
 
 # Small charts on the metrics page; the metric page draws the full size.
 COMPACT = {"width": 320, "height": 120, "margin": (8, 8, 20, 44), "dots_up_to": 0}
+FULL = {"width": 760, "height": 280, "margin": (16, 12, 28, 60)}
 
 
 @register.inclusion_tag("includes/_sparkline.html")
@@ -30,7 +31,7 @@ def metric_chart(
     compact: bool = False,
 ) -> dict:
     """Draw a metric over time with its key results' baselines, targets and paths."""
-    size = COMPACT if compact else {}
+    size = COMPACT if compact else FULL
     chart = charts.metric_chart(
         [(m.date, m.value) for m in measurements],
         key_results,
