@@ -103,6 +103,19 @@ class CardQuerySet(models.QuerySet):
     def in_board_order(self) -> Self:
         return self.order_by("horizon", "position", "id")
 
+    def board_fields(self, *extra: str) -> Self:
+        """Load only what a card shows: a big board skips timestamps and copy."""
+        return self.only(
+            "id",
+            "roadmap_id",
+            "horizon",
+            "position",
+            "version",
+            "title",
+            "description",
+            *extra,
+        )
+
 
 class OutcomeQuerySet(CardQuerySet):
     def for_board(self) -> Self:
@@ -115,6 +128,13 @@ class OutcomeQuerySet(CardQuerySet):
         return (
             self.alive()
             .select_related("goal__theme")
+            .board_fields(
+                "status",
+                "confidence",
+                "category",
+                "goal__title",
+                "goal__theme__title",
+            )
             .annotate(team_list=teams)
             .in_board_order()
         )
@@ -122,12 +142,17 @@ class OutcomeQuerySet(CardQuerySet):
 
 class ChallengeQuerySet(CardQuerySet):
     def for_board(self) -> Self:
-        return self.alive().in_board_order()
+        return self.alive().board_fields("status", "outcome_id").in_board_order()
 
 
 class FeatureQuerySet(CardQuerySet):
     def for_board(self) -> Self:
-        return self.alive().select_related("team").in_board_order()
+        return (
+            self.alive()
+            .select_related("team")
+            .board_fields("stage", "outcome_id", "team__name")
+            .in_board_order()
+        )
 
 
 class Card(models.Model):

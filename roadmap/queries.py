@@ -39,6 +39,7 @@ class RowSpec:
     question: str
     empty_text: str
     add_label: str
+    noun: str
 
 
 ROWS = (
@@ -48,6 +49,7 @@ ROWS = (
         "The change we want to see",
         "No desired outcome yet: what should change for customers or the business?",
         "Add outcome",
+        "outcome",
     ),
     RowSpec(
         "challenge",
@@ -55,6 +57,7 @@ ROWS = (
         "What we must overcome",
         "No key challenge yet: what could stop these outcomes?",
         "Add challenge",
+        "challenge",
     ),
     RowSpec(
         "metric",
@@ -62,6 +65,7 @@ ROWS = (
         "How we will know",
         "No success metric yet: which key result shows the outcome is reached?",
         "Add key result",
+        "key result",
     ),
     RowSpec(
         "feature",
@@ -69,6 +73,7 @@ ROWS = (
         "Bets that should move the outcomes",
         "To be defined, designed and validated.",
         "Add feature",
+        "feature",
     ),
 )
 ROW_BY_KIND = {row.kind: row for row in ROWS}
@@ -156,6 +161,23 @@ def key_results_for_board(**card_filter: Any) -> list[SuccessMetric]:
             board_card__deleted_at__isnull=True,
         )
         .select_related("board_card")
+        .only(
+            "id",
+            "baseline",
+            "target",
+            "start_date",
+            "due_date",
+            "version",
+            "metric__name",
+            "metric__unit",
+            "metric__direction",
+            "board_card__roadmap_id",
+            "board_card__horizon",
+            "board_card__position",
+            "board_card__version",
+            "board_card__outcome_id",
+            "board_card__key_result_id",
+        )
         .annotate(
             recent_values=ArraySubquery(recent.values("value")[:SPARKLINE_POINTS])
         )

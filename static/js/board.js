@@ -60,12 +60,6 @@
     }
   });
 
-  document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    var card = elt && elt.closest && elt.closest("[data-card]");
-    if (card && elt.hasAttribute("data-move")) focusAfterSwap = card.id;
-  });
-
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "side-panel") {
@@ -142,12 +136,84 @@
     }
   }
 
+  // Card actions: one menu template, cloned into the card that asks for it.
+  function post(url, values, target) {
+    return htmx.ajax("POST", url, {
+      target: target || "#board-grid",
+      swap: "outerHTML",
+      headers: csrfHeaders(),
+      values: values
+    });
+  }
+
+  function editCard(card) {
+    closeMenu();
+    htmx.ajax("GET", card.dataset.editUrl, { target: card, swap: "outerHTML" });
+  }
+
+  var openMenu = null;
+  function closeMenu(returnFocus) {
+    if (!openMenu) return;
+    var button = openMenu.button;
+    openMenu.menu.remove();
+    button.setAttribute("aria-expanded", "false");
+    openMenu = null;
+    if (returnFocus && document.body.contains(button)) button.focus();
+  }
+
+  function showMenu(button) {
+    var card = button.closest("[data-card]");
+    var template = document.getElementById("card-menu-template");
+    if (!card || !template) return;
+    closeMenu();
+    var menu = template.content.firstElementChild.cloneNode(true);
+    menu.querySelectorAll("[data-only]").forEach(function (item) {
+      if (item.dataset.only !== card.dataset.kind) item.remove();
+    });
+    menu.querySelectorAll("[data-horizon]").forEach(function (item) {
+      if (item.dataset.horizon === card.dataset.horizon) item.remove();
+    });
+    button.after(menu);
+    button.setAttribute("aria-expanded", "true");
+    openMenu = { menu: menu, button: button, card: card };
+    menu.querySelector("button").focus();
+  }
+
+  function runMenuAction(item) {
+    var card = openMenu.card;
+    var action = item.dataset.menuAction;
+    closeMenu();
+    if (action === "select") { selectOutcome(card.dataset.id); return; }
+    if (action === "edit") { editCard(card); return; }
+    var version = card.dataset.version;
+    if (action === "delete") { post(card.dataset.deleteUrl, { version: version }); return; }
+    focusAfterSwap = card.id;
+    if (action === "move") {
+      post(card.dataset.moveUrl, { version: version, horizon: item.dataset.horizon });
+    } else {
+      post(card.dataset.moveUrl, { version: version, direction: action });
+    }
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target;
+    var menuItem = target.closest("[data-menu-action]");
+    if (menuItem && openMenu) { runMenuAction(menuItem); return; }
+    var action = target.closest("[data-action]");
+    if (action) {
+      var actionCard = action.closest("[data-card]");
+      if (action.dataset.action === "menu") {
+        if (openMenu && openMenu.button === action) closeMenu(true);
+        else showMenu(action);
+      } else if (action.dataset.action === "edit" && actionCard) {
+        editCard(actionCard);
+      }
+      return;
+    }
+    if (openMenu && !target.closest(".menu")) closeMenu();
     var selectButton = target.closest("[data-select-outcome]");
     if (selectButton) {
       event.preventDefault();
-      closeMenus();
       selectOutcome(selectButton.dataset.selectOutcome);
       return;
     }
@@ -156,26 +222,12 @@
     if (target.closest("[data-refresh-board]")) { refreshGrid(true); return; }
     var cancel = target.closest("[data-cancel]");
     if (cancel && !cancel.hasAttribute("hx-get")) { cancel.closest("form").remove(); return; }
-    if (!target.closest("details.card-menu")) closeMenus();
     var card = target.closest(".card-outcome[data-card]");
-    if (card && !target.closest("button, a, input, select, textarea, summary, details")) {
+    if (card && !target.closest("button, a, input, select, textarea")) {
       if (selected === card.dataset.id) closePanel();
       else selectOutcome(card.dataset.id);
     }
   });
-
-  function closeMenus(except) {
-    document.querySelectorAll("details.card-menu[open]").forEach(function (menu) {
-      if (menu !== except) menu.open = false;
-    });
-  }
-  document.addEventListener("toggle", function (event) {
-    if (event.target.matches && event.target.matches("details.card-menu") && event.target.open) {
-      closeMenus(event.target);
-      var first = event.target.querySelector(".menu button");
-      if (first) first.focus();
-    }
-  }, true);
 
   // Keyboard: Enter opens an outcome's line of sight, Escape closes things.
   document.addEventListener("keydown", function (event) {
@@ -187,8 +239,7 @@
         if (cancel) { event.preventDefault(); cancel.click(); }
         return;
       }
-      var menu = target.closest && target.closest("details.card-menu[open]");
-      if (menu) { menu.open = false; menu.querySelector("summary").focus(); return; }
+      if (openMenu) { closeMenu(true); return; }
       if (!panel().hidden) closePanel();
       return;
     }
@@ -197,8 +248,11 @@
       event.preventDefault();
       selectOutcome(target.dataset.id);
     }
+    if (event.key === "Tab" && openMenu && target.closest && target.closest(".menu")) {
+      closeMenu();
+    }
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && target.closest &&
-        target.closest("details.card-menu .menu")) {
+        target.closest(".card .menu")) {
       event.preventDefault();
       var items = Array.from(target.closest(".menu").querySelectorAll("button"));
       var index = items.indexOf(target) + (event.key === "ArrowDown" ? 1 : -1);
@@ -255,16 +309,10 @@
     var card = drag.card;
     endDrag();
     focusAfterSwap = card.id;
-    htmx.ajax("POST", card.dataset.moveUrl, {
-      target: "#board-grid",
-      swap: "outerHTML",
-      source: card,
-      headers: csrfHeaders(),
-      values: {
-        version: card.dataset.version,
-        horizon: cell.dataset.horizon,
-        before: before ? before.dataset.id : ""
-      }
+    post(card.dataset.moveUrl, {
+      version: card.dataset.version,
+      horizon: cell.dataset.horizon,
+      before: before ? before.dataset.id : ""
     });
   });
 
@@ -321,7 +369,7 @@
 
   // Keeping current: a cheap revision check, then only the changed cells ---------
   function isBusy(cell) {
-    return !!cell.querySelector("[data-card-form], form, details[open], .is-dragging");
+    return !!cell.querySelector("[data-card-form], form, .menu, .is-dragging");
   }
 
   function refreshGrid(force) {
