@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,7 +26,6 @@ from metrics.forms import (
     MetricForm,
 )
 from metrics.models import KeyResult, Measurement, Metric
-from metrics.rendering import render
 from strategy.models import ApiToken, Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
 
