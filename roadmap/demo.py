@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
-from metrics.models import KeyResult, Measurement, Metric
+from metrics.models import CheckIn, KeyResult, Measurement, Metric
 from roadmap.models import (
     Challenge,
     Feature,
@@ -309,6 +309,37 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
     kr_acceptance = key_result(acceptance, trust_goal, 18, 30, 6)
     kr_returns = key_result(returns, trust_goal, 28, 20, 10)
     kr_revenue = key_result(partner_revenue, revenue_goal, 0, 40000, 14)
+    for kr, weeks_ago, confidence, happened, next_steps in [
+        (
+            kr_signups,
+            6,
+            CheckIn.Confidence.MEDIUM,
+            "Signups flattened while the quiz test ran.",
+            "Ship the shorter quiz to everyone.",
+        ),
+        (
+            kr_signups,
+            1,
+            CheckIn.Confidence.HIGH,
+            "The shorter quiz lifted completion by a third.",
+            "Start on photo import.",
+        ),
+        (
+            kr_wau,
+            2,
+            CheckIn.Confidence.LOW,
+            "Active users grow, but far slower than the path to 2,000.",
+            "Pull the weekly digest into Current.",
+        ),
+    ]:
+        CheckIn.objects.create(
+            key_result=kr,
+            date=today - dt.timedelta(weeks=weeks_ago),
+            confidence=confidence,
+            what_happened=happened,
+            next_steps=next_steps,
+            author=users["pm"],
+        )
 
     roadmap = Roadmap.objects.create(
         product=product,
