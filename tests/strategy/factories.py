@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from strategy.models import Company, Goal, Product, Theme
+from strategy.models import ApiToken, Company, Goal, Product, Theme
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -64,3 +64,17 @@ class GoalFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Goal {n}")
     start_date = dt.date(2026, 7, 1)
     end_date = dt.date(2027, 12, 31)
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token whose secret is kept on the instance as `secret` for tests."""
+
+    class Meta:
+        model = ApiToken
+        exclude = ["secret"]
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    secret = factory.Sequence(lambda n: f"ns_test-secret-{n}")
+    token_hash = factory.LazyAttribute(lambda o: ApiToken.hash_secret(o.secret))
+    hint = factory.LazyAttribute(lambda o: o.secret[:9])

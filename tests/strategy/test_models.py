@@ -6,7 +6,12 @@ import pytest
 from django.db import IntegrityError
 
 from strategy.models import ApiToken, Company, Goal, Product
-from tests.strategy.factories import GoalFactory, ProductFactory, ThemeFactory
+from tests.strategy.factories import (
+    ApiTokenFactory,
+    GoalFactory,
+    ProductFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +103,13 @@ def test_revoked_api_token_is_no_longer_active():
 
     assert not token.is_active
     assert not ApiToken.objects.active().filter(pk=token.pk).exists()
+
+
+def test_api_token_factory_makes_a_token_found_by_its_secret():
+    token = ApiTokenFactory(secret="ns_known-secret")
+
+    found = ApiToken.objects.active().get(
+        token_hash=ApiToken.hash_secret("ns_known-secret")
+    )
+
+    assert found == token
