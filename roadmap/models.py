@@ -149,8 +149,8 @@ class FeatureQuerySet(CardQuerySet):
     def for_board(self) -> Self:
         return (
             self.alive()
-            .select_related("team")
-            .board_fields("stage", "outcome_id", "team__name")
+            .board_fields("stage", "outcome_id", "team_id")
+            .annotate(team_name=models.F("team__name"))
             .in_board_order()
         )
 

@@ -193,6 +193,7 @@ def key_results_for_board(**card_filter: Any) -> list[SuccessMetric]:
 
 def decorate_metric(card: SuccessMetric, today: dt.date) -> None:
     kr = card.key_result
+    card.statement = kr.statement
     card.progress = kr.progress(today)
     card.spark_values = list(reversed(kr.recent_values or []))
     card.current_display = (
@@ -322,8 +323,8 @@ def _options(outcomes: list[Outcome], features: list[Feature]) -> dict[str, Any]
         for team in outcome.team_list:
             teams[team["id"]] = team["name"]
     for feature in features:
-        if feature.team:
-            teams[feature.team.pk] = feature.team.name
+        if feature.team_id:
+            teams[feature.team_id] = feature.team_name
 
     def sort(items: dict[int, str]) -> list[Option]:
         return [

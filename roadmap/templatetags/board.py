@@ -1,22 +1,18 @@
 """Render board cards, each from its partial, through a cache of their HTML.
 
 A big board has thousands of cards and most do not change between two
-renders, so each card's HTML is cached under a digest of everything the card
-shows (its version, links, progress, the viewer's edit right, the horizon
-labels). A change to any of them gives a new key, so a cached card is never
-stale; old entries simply age out.
+renders, so each card's HTML is kept under a fingerprint of everything the
+card shows (its version, links, progress, the viewer's edit right, the
+horizon labels). A change to any of them gives a new key, so a kept card is
+never stale; old entries are dropped when the store is full.
 """
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from typing import Any
 
 from django import template
-from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
 from django.template import loader
 from django.template.backends.django import Template
 from django.utils.safestring import SafeString, mark_safe
@@ -24,7 +20,6 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 CARD_TEMPLATE = "roadmap/board.html#{kind}-card"
-CACHE_TIMEOUT = 6 * 60 * 60
 
 
 def get_partial(template_name: str) -> Template:
@@ -42,17 +37,11 @@ def get_partial(template_name: str) -> Template:
     return Template(proxy, template.backend)
 
 
-def _card_cache() -> BaseCache:
-    """Use a cache named "board" if configured; else one sized for big boards."""
-    if "board" in settings.CACHES:
-        return caches["board"]
-    return _LOCAL_CACHE
-
-
-_LOCAL_CACHE = LocMemCache(
-    "northstar-board-cards",
-    {"TIMEOUT": CACHE_TIMEOUT, "OPTIONS": {"MAX_ENTRIES": 20_000}},
-)
+# Cards rendered by this process, keyed by their fingerprint tuple. A plain
+# dict: no pickling or hashing to strings, which matters at 2,000 cards. It is
+# emptied when it grows past MAX_CACHED_CARDS, so old versions do not pile up.
+_RENDERED: dict[tuple, str] = {}
+MAX_CACHED_CARDS = 20_000
 
 
 def _outcome_ref(card: Any) -> tuple[int, str] | None:
@@ -60,17 +49,10 @@ def _outcome_ref(card: Any) -> tuple[int, str] | None:
     return (outcome.pk, outcome.title) if outcome else None
 
 
-def card_fingerprint(card: Any, context: dict[str, Any]) -> tuple:
+def card_fingerprint(card: Any, page: tuple) -> tuple:
     """Everything a card's HTML depends on, as plain values."""
     kind = card.board_kind
-    base = (
-        kind,
-        card.pk,
-        card.version,
-        context["can_edit"],
-        context["product"].slug,
-        tuple(label for _, label, _ in context["roadmap"].horizons),
-    )
+    base = (kind, card.pk, card.version, *page)
     if kind == "outcome":
         goal = card.goal
         return (
@@ -81,15 +63,14 @@ def card_fingerprint(card: Any, context: dict[str, Any]) -> tuple:
             tuple((t["id"], t["name"]) for t in card.team_list),
             card.feature_count,
             tuple(
-                (m.pk, m.key_result.statement, m.progress.percent, m.progress.status)
+                (m.pk, m.statement, m.progress.percent, m.progress.status)
                 for m in card.metric_cards
             ),
         )
     if kind == "metric":
-        kr = card.key_result
         return (
             *base,
-            kr.statement,
+            card.statement,
             card.current_display,
             card.progress.percent,
             card.progress.status,
@@ -99,27 +80,25 @@ def card_fingerprint(card: Any, context: dict[str, Any]) -> tuple:
     if kind == "feature":
         return (
             *base,
-            (card.team.pk, card.team.name) if card.team else None,
+            card.team_id,
+            card.team_name,
             _outcome_ref(card),
         )
     return (*base, _outcome_ref(card))
 
 
-def cache_key(fingerprint: tuple) -> str:
-    digest = hashlib.blake2b(repr(fingerprint).encode(), digest_size=16).hexdigest()
-    return f"board-card:{digest}"
-
-
 def render_cards(cards: list[Any], context: dict[str, Any]) -> tuple[list[str], str]:
-    """Return the HTML of each card and a digest of the whole list."""
-    keys = [cache_key(card_fingerprint(card, context)) for card in cards]
-    cache = _card_cache()
-    found = cache.get_many(keys) if keys else {}
-    missing = {}
+    """Return the HTML of each card and a checksum of the whole list."""
+    page = (
+        context["can_edit"],
+        context["product"].slug,
+        tuple(label for _, label, _ in context["roadmap"].horizons),
+    )
     html = []
     templates: dict[str, Template] = {}
-    for card, key in zip(cards, keys, strict=True):
-        text = found.get(key)
+    for card in cards:
+        key = card_fingerprint(card, page)
+        text = _RENDERED.get(key)
         if text is None:
             kind = card.board_kind
             if kind not in templates:
@@ -132,12 +111,16 @@ def render_cards(cards: list[Any], context: dict[str, Any]) -> tuple[list[str], 
                     "can_edit": context["can_edit"],
                 }
             )
-            missing[key] = text
+            if len(_RENDERED) >= MAX_CACHED_CARDS:
+                _RENDERED.clear()
+            _RENDERED[key] = text
         html.append(text)
-    if missing:
-        cache.set_many(missing, CACHE_TIMEOUT)
-    digest = hashlib.blake2b("|".join(keys).encode(), digest_size=8).hexdigest()
-    return html, digest
+    # A checksum of the HTML itself: the same in every process, so an open
+    # board can tell which cells changed whichever server answered.
+    checksum = 1
+    for text in html:
+        checksum = zlib.adler32(text.encode(), checksum)
+    return html, f"{checksum:08x}"
 
 
 @register.simple_tag(takes_context=True)

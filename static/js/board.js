@@ -146,9 +146,13 @@
     });
   }
 
+  // A card carries its own URL (reversed on the server); its actions live
+  // beside it: edit/, move/ and delete/. One URL keeps big boards small.
+  function cardUrl(card, action) { return card.dataset.url + action + "/"; }
+
   function editCard(card) {
     closeMenu();
-    htmx.ajax("GET", card.dataset.editUrl, { target: card, swap: "outerHTML" });
+    htmx.ajax("GET", cardUrl(card, "edit"), { target: card, swap: "outerHTML" });
   }
 
   var openMenu = null;
@@ -186,12 +190,12 @@
     if (action === "select") { selectOutcome(card.dataset.id); return; }
     if (action === "edit") { editCard(card); return; }
     var version = card.dataset.version;
-    if (action === "delete") { post(card.dataset.deleteUrl, { version: version }); return; }
+    if (action === "delete") { post(cardUrl(card, "delete"), { version: version }); return; }
     focusAfterSwap = card.id;
     if (action === "move") {
-      post(card.dataset.moveUrl, { version: version, horizon: item.dataset.horizon });
+      post(cardUrl(card, "move"), { version: version, horizon: item.dataset.horizon });
     } else {
-      post(card.dataset.moveUrl, { version: version, direction: action });
+      post(cardUrl(card, "move"), { version: version, direction: action });
     }
   }
 
@@ -309,7 +313,7 @@
     var card = drag.card;
     endDrag();
     focusAfterSwap = card.id;
-    post(card.dataset.moveUrl, {
+    post(cardUrl(card, "move"), {
       version: card.dataset.version,
       horizon: cell.dataset.horizon,
       before: before ? before.dataset.id : ""
