@@ -28,11 +28,24 @@ from metrics.forms import (
 from metrics.models import KeyResult, Measurement, Metric
 from strategy.models import ApiToken, Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
+from strategy.services import StaleVersionError, versioned_update
 
 # The metrics page draws each metric's most recent values only, so its
 # payload stays the same size however long a metric has been measured.
 LIST_CHART_POINTS = 60
 MEASUREMENTS_PER_PAGE = 50
+
+
+def posted_version(request: HtmxHttpRequest) -> int:
+    """Return the version the edit form was rendered with.
+
+    A missing or garbled version can match no row, so the save is refused as a
+    conflict instead of overwriting anything.
+    """
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return 0
 
 
 def metric_for(product: Product, pk: int) -> Metric:
@@ -106,13 +119,13 @@ def metric_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MetricForm(request.POST or None, instance=metric, product=product)
     context: dict[str, Any] = {"product": product, "form": form, "metric": metric}
     if request.method == "POST" and form.is_valid():
-        version = int(request.POST.get("version") or 0)
         fields = {name: form.cleaned_data[name] for name in MetricForm.Meta.fields}
-        updated = Metric.objects.filter(pk=metric.pk, version=version).update(
-            **fields, version=version + 1
-        )
-        if not updated:
-            context["theirs"] = Metric.objects.get(pk=metric.pk)
+        try:
+            versioned_update(
+                instance=metric, version=posted_version(request), values=fields
+            )
+        except StaleVersionError as conflict:
+            context["theirs"] = conflict.current
             return render(request, "metrics/metric_form.html", context, status=409)
         messages.success(request, f"Saved {form.cleaned_data['name']}.")
         return redirect("metrics:metric_detail", product.slug, metric.pk)
@@ -315,15 +328,13 @@ def keyresult_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
         "key_result": key_result,
     }
     if request.method == "POST" and form.is_valid():
-        version = int(request.POST.get("version") or 0)
         fields = {name: form.cleaned_data[name] for name in KeyResultForm.Meta.fields}
-        updated = KeyResult.objects.filter(pk=key_result.pk, version=version).update(
-            **fields, version=version + 1
-        )
-        if not updated:
-            context["theirs"] = KeyResult.objects.select_related("metric", "goal").get(
-                pk=key_result.pk
+        try:
+            versioned_update(
+                instance=key_result, version=posted_version(request), values=fields
             )
+        except StaleVersionError as conflict:
+            context["theirs"] = conflict.current
             return render(request, "metrics/keyresult_form.html", context, status=409)
         messages.success(request, "Key result saved.")
         return redirect("metrics:keyresult_detail", product.slug, key_result.pk)

@@ -163,6 +163,24 @@ def test_metric_edit_with_stale_version_answers_conflict(editor_client, metric):
     assert Metric.objects.get(pk=metric.pk).name == "WAU"
 
 
+def test_metric_edit_with_a_garbled_version_is_refused_without_saving(
+    editor_client, metric
+):
+    response = editor_client.post(
+        reverse("metrics:metric_edit", args=["fabrikam-style", metric.pk]),
+        {
+            "name": "Active users",
+            "unit": "users",
+            "direction": "up",
+            "review_cadence": "weekly",
+            "version": "not-a-number",
+        },
+    )
+
+    assert response.status_code == 409
+    assert Metric.objects.get(pk=metric.pk).name == metric.name
+
+
 def test_metric_edit_with_current_version_saves_and_bumps_it(editor_client, metric):
     editor_client.post(
         reverse("metrics:metric_edit", args=["fabrikam-style", metric.pk]),
