@@ -86,6 +86,18 @@ class BoardCardForm(forms.ModelForm):
             if isinstance(field.widget, forms.Select | forms.TextInput):
                 field.widget.attrs.setdefault("class", "compact")
 
+    def _get_validation_exclusions(self) -> set[str]:
+        """Leave every field out of the model's own validation.
+
+        The form fields already check what the model would check again: the
+        choices, lengths and required non-blank titles are those of the model
+        fields, and goal, outcome and team come from querysets limited to this
+        product and roadmap. Model validation would repeat that with one query
+        per relation and per check constraint; the database still enforces
+        every constraint when the card is saved.
+        """
+        return {f.name for f in self._meta.model._meta.get_fields()}
+
 
 class OutcomeCreateForm(BoardCardForm):
     class Meta:

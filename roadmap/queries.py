@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
+from django.db.models import OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from metrics.models import KeyResult, Measurement
@@ -27,6 +28,7 @@ from roadmap.models import (
     Roadmap,
     SuccessMetric,
 )
+from strategy.models import Product
 
 # How many measurements a key result card's sparkline shows.
 SPARKLINE_POINTS = 12
@@ -340,6 +342,20 @@ def _options(outcomes: list[Outcome], features: list[Feature]) -> dict[str, Any]
     }
 
 
+def card_as_saved(card: Challenge | Feature, kind: str) -> Challenge | Feature:
+    """Decorate a challenge or feature just saved from a form, without a query.
+
+    The form left the card holding its new values with their related rows
+    (the outcome comes from a queryset of this roadmap's live outcomes), so
+    the board's decorations can be set from what is in hand.
+    """
+    card.board_kind = kind
+    card.linked_outcome = card.outcome if card.outcome_id else None
+    if kind == "feature":
+        card.team_name = card.team.name if card.team_id else None
+    return card
+
+
 def load_card(
     roadmap: Roadmap, kind: str, pk: int, *, today: dt.date | None = None
 ) -> Any:
@@ -369,3 +385,87 @@ def load_card(
         card.linked_outcome = outcome
     card.board_kind = kind
     return card
+
+
+# The grid's fingerprint -------------------------------------------------------
+
+
+def _fingerprint_sql() -> str:
+    """One SELECT, run per roadmap row, over everything the grid shows.
+
+    Cards (live and deleted) give count, latest updated_at and the sum of their
+    versions: every board write bumps a version or the roadmap's revision, and
+    a hard delete or SET_NULL cascade changes a count. Rows edited elsewhere
+    without a change marker (key results, metrics, goals, themes, teams) are
+    small sets, so their shown fields are hashed outright: any way of saving
+    them changes the hash. Measurements are many, so they give count, latest
+    updated_at and sums of value and date.
+    """
+    outcome = Outcome._meta.db_table
+    links = Outcome.teams.through._meta.db_table
+    success = SuccessMetric._meta.db_table
+    key_result = KeyResult._meta.db_table
+    metric = KeyResult._meta.get_field("metric").related_model._meta.db_table
+    measurement = Measurement._meta.db_table
+    goal_field = Outcome._meta.get_field("goal")
+    goal = goal_field.related_model._meta.db_table
+    theme = goal_field.related_model._meta.get_field("theme").related_model
+    team = Outcome._meta.get_field("teams").related_model._meta.db_table
+    roadmap_id = f'"{Roadmap._meta.db_table}"."id"'
+
+    def cards(table: str) -> str:
+        return (
+            "(SELECT concat_ws(',', count(*), max(updated_at), sum(version)) "
+            f"FROM {table} WHERE roadmap_id = {roadmap_id})"
+        )
+
+    parts = [
+        *(cards(model._meta.db_table) for model in (Outcome, Challenge, Feature)),
+        cards(success),
+        f"(SELECT concat_ws(',', count(*), sum(l.id)) FROM {links} l "
+        f"JOIN {outcome} o ON o.id = l.outcome_id WHERE o.roadmap_id = {roadmap_id})",
+        "(SELECT md5(string_agg(concat_ws(',', k.id, k.version, k.baseline, "
+        "k.target, k.start_date, k.due_date, m.id, m.name, m.unit, m.direction), "
+        f"';' ORDER BY k.id)) FROM {success} s "
+        f"JOIN {key_result} k ON k.id = s.key_result_id "
+        f"JOIN {metric} m ON m.id = k.metric_id WHERE s.roadmap_id = {roadmap_id})",
+        "(SELECT concat_ws(',', count(*), max(x.updated_at), sum(x.value), "
+        f"sum(x.date - DATE '2000-01-01')) FROM {measurement} x "
+        f"WHERE x.metric_id IN (SELECT k.metric_id FROM {success} s "
+        f"JOIN {key_result} k ON k.id = s.key_result_id "
+        f"WHERE s.roadmap_id = {roadmap_id}))",
+        "(SELECT md5(string_agg(concat_ws(',', g.id, g.title, g.theme_id, t.title), "
+        f"';' ORDER BY g.id)) FROM {goal} g "
+        f"LEFT JOIN {theme._meta.db_table} t ON t.id = g.theme_id "
+        f"WHERE g.id IN (SELECT goal_id FROM {outcome} "
+        f"WHERE roadmap_id = {roadmap_id}))",
+        f"(SELECT md5(string_agg(concat_ws(',', id, name), ';' ORDER BY id)) "
+        f"FROM {team})",
+    ]
+    return f"concat_ws('|', {', '.join(parts)})"
+
+
+def with_fingerprint(roadmaps: QuerySet[Roadmap]) -> QuerySet[Roadmap]:
+    """Annotate `fingerprint`: it changes whenever anything on the grid does."""
+    return roadmaps.annotate(fingerprint=RawSQL(_fingerprint_sql(), []))
+
+
+def roadmap_for_board(product: Product) -> Roadmap:
+    """The product's roadmap with its grid fingerprint, in one query.
+
+    The roadmap is created on first visit (the only case that costs more).
+    """
+    roadmap = with_fingerprint(Roadmap.objects.filter(product=product)).first()
+    if roadmap is None:
+        Roadmap.objects.get_or_create(product=product)
+        roadmap = with_fingerprint(Roadmap.objects.filter(product=product)).get()
+    return roadmap
+
+
+def board_fingerprint(roadmap: Roadmap) -> str:
+    """Read the fingerprint of a roadmap already in hand (after a write)."""
+    return (
+        with_fingerprint(Roadmap.objects.filter(pk=roadmap.pk))
+        .values_list("fingerprint", flat=True)
+        .get()
+    )

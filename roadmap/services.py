@@ -104,6 +104,15 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+def _stored(card: BoardCard, name: str) -> Any:
+    """The comparable value of a field as stored, without fetching a relation."""
+    field = card._meta.get_field(name)
+    if field.many_to_one:
+        pk = getattr(card, field.attname)
+        return None if pk is None else ("pk", pk)
+    return _comparable(getattr(card, name))
+
+
 def _entry(
     *,
     roadmap: Roadmap,
@@ -215,7 +224,7 @@ def card_update(
     changes = {
         name: (getattr(card, name), new)
         for name, new in values.items()
-        if _comparable(getattr(card, name)) != _comparable(new)
+        if _stored(card, name) != _comparable(new)
     }
     old_teams = list(card.teams.all()) if teams is not None else []
     teams_changed = teams is not None and _comparable(old_teams) != _comparable(

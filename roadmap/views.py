@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -38,7 +41,17 @@ from roadmap.models import (
     Roadmap,
     TeamDependency,
 )
-from roadmap.queries import ROW_BY_KIND, Board, load_board, load_card
+from roadmap.queries import (
+    ROW_BY_KIND,
+    Board,
+    BoardFilters,
+    Option,
+    board_fingerprint,
+    card_as_saved,
+    load_board,
+    load_card,
+    roadmap_for_board,
+)
 from roadmap.services import CARD_MODELS, StaleVersion
 from roadmap.templatetags.board import get_partial, render_cards
 from strategy.models import Product
@@ -94,10 +107,8 @@ def _missing_version() -> HttpResponse:
 
 
 def _board_context(
-    request: HtmxHttpRequest, product: Product, roadmap: Roadmap, *, editable: bool
+    product: Product, roadmap: Roadmap, filters: BoardFilters, *, editable: bool
 ) -> dict[str, Any]:
-    filter_form = BoardFilterForm(request.GET)
-    filters = filter_form.filters()
     board = load_board(roadmap, filters)
     context = {
         "product": product,
@@ -112,6 +123,67 @@ def _board_context(
             html, cell.digest = render_cards(cell.cards, context)
             cell.html = "".join(html)
     return context
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The rendered grid and the filter choices the page offers beside it."""
+
+    html: str
+    goals: list[Option]
+    themes: list[Option]
+    teams: list[Option]
+    statuses: list[Option]
+
+
+# Bump when the grid's markup changes, so a shared cache never serves old markup.
+GRID_MARKUP_VERSION = 1
+GRID_CACHE_SECONDS = 60 * 60
+
+
+def _grid(
+    request: HtmxHttpRequest,
+    product: Product,
+    roadmap: Roadmap,
+    *,
+    editable: bool,
+) -> tuple[Grid, BoardFilters]:
+    """Return the grid, from the cache while nothing it shows has changed.
+
+    The key holds the fingerprint of every row the grid reads (one query),
+    the revision and horizon labels, the filters, the viewer's edit right and
+    today's date (progress depends on it). Text searches are not stored: each
+    one is rarely asked twice and a cached grid is big.
+    """
+    filters = BoardFilterForm(request.GET).filters()
+    fingerprint = getattr(roadmap, "fingerprint", None) or board_fingerprint(roadmap)
+    parts = (
+        GRID_MARKUP_VERSION,
+        product.pk,
+        product.slug,
+        roadmap.pk,
+        roadmap.revision,
+        tuple(roadmap.horizons),
+        fingerprint,
+        editable,
+        astuple(filters),
+        timezone.localdate().isoformat(),
+    )
+    key = "roadmap-grid:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    grid = cache.get(key)
+    if grid is None:
+        context = _board_context(product, roadmap, filters, editable=editable)
+        board = context["board"]
+        grid = Grid(
+            html=get_partial(f"{TEMPLATE}#board-grid").render(context),
+            goals=board.goals,
+            themes=board.themes,
+            teams=board.teams,
+            statuses=board.statuses,
+        )
+        if not filters.q:
+            cache.set(key, grid, GRID_CACHE_SECONDS)
+    return grid, filters
 
 
 def _columns(board: Board) -> list[dict[str, Any]]:
@@ -131,8 +203,8 @@ def _grid_response(
     status: int = 200,
 ) -> HttpResponse:
     """Answer a structural change with the refreshed grid (and maybe a toast)."""
-    context = _board_context(request, product, roadmap, editable=True)
-    context["toast"] = toast
+    grid, _ = _grid(request, product, roadmap, editable=True)
+    context = {"grid": grid, "toast": toast}
     response = render(request, f"{TEMPLATE}#grid-response", context, status=status)
     response = retarget(response, "#board-grid")
     response = reswap(response, "outerHTML")
@@ -150,8 +222,11 @@ def _card_response(
     *,
     editable: bool,
     revision: int | None = None,
+    card: Any = None,
 ) -> HttpResponse:
-    card = load_card(roadmap, kind, pk)
+    """Answer with one card as the board shows it (read again unless given)."""
+    if card is None:
+        card = load_card(roadmap, kind, pk)
     response = render(
         request,
         f"{TEMPLATE}#card",
@@ -177,12 +252,18 @@ def _toast_url(name: str, product: Product, kind: str, pk: int) -> str:
 def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_viewer(request.user, slug)
     editable = can_edit(request.user, product)
-    roadmap = _roadmap(product)
-    context = _board_context(request, product, roadmap, editable=editable)
-    template_name = TEMPLATE
+    roadmap = roadmap_for_board(product)
+    grid, filters = _grid(request, product, roadmap, editable=editable)
     if request.htmx and not request.htmx.history_restore_request:
-        template_name += "#board-grid"
-    return render(request, template_name, context)
+        return HttpResponse(grid.html)
+    context = {
+        "product": product,
+        "roadmap": roadmap,
+        "can_edit": editable,
+        "grid": grid,
+        "filters": filters,
+    }
+    return render(request, TEMPLATE, context)
 
 
 @require_GET
@@ -434,8 +515,20 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         )
     except StaleVersion:
         return _conflict(request, product, roadmap, kind, pk, form, kr_form)
+    saved = None
+    if kind in ("challenge", "feature"):
+        # The form holds the new values and their related rows: no re-read.
+        card.version = before.version
+        saved = card_as_saved(card, kind)
     return _card_response(
-        request, product, roadmap, kind, pk, editable=True, revision=revision
+        request,
+        product,
+        roadmap,
+        kind,
+        pk,
+        editable=True,
+        revision=revision,
+        card=saved,
     )
 
 
