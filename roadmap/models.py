@@ -104,13 +104,14 @@ class CardQuerySet(models.QuerySet):
         return self.order_by("horizon", "position", "id")
 
     def board_fields(self, *extra: str) -> Self:
-        """Load only what a card shows: a big board skips timestamps and copy."""
+        """Load only what a card shows, and updated_at to tell saves apart."""
         return self.only(
             "id",
             "roadmap_id",
             "horizon",
             "position",
             "version",
+            "updated_at",
             "title",
             "description",
             *extra,

@@ -177,6 +177,7 @@ def key_results_for_board(**card_filter: Any) -> list[SuccessMetric]:
             "board_card__horizon",
             "board_card__position",
             "board_card__version",
+            "board_card__updated_at",
             "board_card__outcome_id",
             "board_card__key_result_id",
         )

@@ -163,14 +163,16 @@ def _renumber(model: type[BoardCard], ordered_ids: Sequence[int]) -> None:
 
 
 def _conditional_update(card: BoardCard, version: int, **values: Any) -> None:
+    now = timezone.now()
     updated = (
         type(card)
         .objects.filter(pk=card.pk, version=version, deleted_at__isnull=True)
-        .update(**values, version=F("version") + 1, updated_at=timezone.now())
+        .update(**values, version=F("version") + 1, updated_at=now)
     )
     if not updated:
         raise StaleVersion
     card.version = version + 1
+    card.updated_at = now
     for name, value in values.items():
         setattr(card, name, value)
 

@@ -518,7 +518,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     saved = None
     if kind in ("challenge", "feature"):
         # The form holds the new values and their related rows: no re-read.
-        card.version = before.version
+        card.version, card.updated_at = before.version, before.updated_at
         saved = card_as_saved(card, kind)
     return _card_response(
         request,

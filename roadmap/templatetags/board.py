@@ -52,7 +52,8 @@ def _outcome_ref(card: Any) -> tuple[int, str] | None:
 def card_fingerprint(card: Any, page: tuple) -> tuple:
     """Everything a card's HTML depends on, as plain values."""
     kind = card.board_kind
-    base = (kind, card.pk, card.version, *page)
+    # updated_at tells apart saves that keep the version (the admin's).
+    base = (kind, card.pk, card.version, card.updated_at, *page)
     if kind == "outcome":
         goal = card.goal
         return (

@@ -318,8 +318,10 @@ def test_board_query_count_is_constant(
 ):
     """The whole grid comes in a fixed number of queries, whatever its size.
 
-    session, user, product, editors, roadmap, outcomes (with teams),
-    challenges, key results (with latest value and trend), features.
+    On a cache miss: session, user, product, editors, roadmap (with the grid's
+    fingerprint), outcomes (with teams), challenges, key results (with latest
+    value and trend), features. A cache hit stops after the roadmap
+    (test_board_cache).
     """
     build_board(product.roadmap, cards)
 
