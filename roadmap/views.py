@@ -95,6 +95,14 @@ def _card(roadmap: Roadmap, kind: str, pk: int) -> Any:
     return get_object_or_404(queryset, pk=pk)
 
 
+def _card_with_roadmap(product: Product, kind: str, pk: int) -> tuple[Any, Roadmap]:
+    """Return a card of the product's roadmap and the roadmap, in one query."""
+    queryset = CARD_MODELS[kind].objects.filter(roadmap__product=product)
+    related = ["roadmap", "key_result__metric"] if kind == "metric" else ["roadmap"]
+    card = get_object_or_404(queryset.select_related(*related), pk=pk)
+    return card, card.roadmap
+
+
 def _version(request: HtmxHttpRequest) -> int | None:
     form = VersionForm(request.POST)
     return form.cleaned_data["version"] if form.is_valid() else None
@@ -476,8 +484,7 @@ def _edit_forms(
 @login_required
 def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
-    roadmap = _roadmap(product)
-    card = _card(roadmap, kind, pk)
+    card, roadmap = _card_with_roadmap(product, kind, pk)
     if request.method == "GET":
         if card.is_deleted:
             raise Http404
