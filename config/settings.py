@@ -114,6 +114,18 @@ DATABASES = {
 # A unix-socket URL carries its folder as ?host=; Django expects it in HOST.
 if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"]["OPTIONS"]:
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered board grids, keyed by a fingerprint of what they show. A big
+    # board's grid is megabytes, so each process keeps only a few dozen.
+    "board": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "board-grids",
+        "OPTIONS": {"MAX_ENTRIES": 40},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseNotModified
@@ -178,7 +178,7 @@ def _grid(
         timezone.localdate().isoformat(),
     )
     key = "roadmap-grid:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    grid = cache.get(key)
+    grid = caches["board"].get(key)
     if grid is None:
         context = _board_context(product, roadmap, filters, editable=editable)
         board = context["board"]
@@ -190,7 +190,7 @@ def _grid(
             statuses=board.statuses,
         )
         if not filters.q:
-            cache.set(key, grid, GRID_CACHE_SECONDS)
+            caches["board"].set(key, grid, GRID_CACHE_SECONDS)
     return grid, filters
 
 

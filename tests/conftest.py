@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import caches
 
 from tests.roadmap.factories import RoadmapFactory
 from tests.strategy.factories import ProductFactory, UserFactory
@@ -36,3 +37,10 @@ def editor_client(client, editor):
 def viewer_client(client, viewer):
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Start every test with empty caches: a cached board grid or session never leaks."""
+    for cache in caches.all():
+        cache.clear()

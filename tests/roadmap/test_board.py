@@ -318,14 +318,14 @@ def test_board_query_count_is_constant(
 ):
     """The whole grid comes in a fixed number of queries, whatever its size.
 
-    On a cache miss: session, user, product, editors, roadmap (with the grid's
+    On a cache miss: user (the session is cached), product, editors, roadmap (with the grid's
     fingerprint), outcomes (with teams), challenges, key results (with latest
     value and trend), features. A cache hit stops after the roadmap
     (test_board_cache).
     """
     build_board(product.roadmap, cards)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = editor_client.get(board_url(product))
 
     assert response.status_code == 200
@@ -338,5 +338,5 @@ def test_board_grid_partial_query_count_is_constant_for_viewers(
 ):
     build_board(product.roadmap, cards)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         viewer_client.get(board_url(product), {"q": "x"}, headers=HTMX)

@@ -13,7 +13,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -31,13 +30,6 @@ from tests.roadmap.test_board import HTMX, board_url, build_board, metric_card
 from tests.strategy.factories import GoalFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def url(product, name: str, *args) -> str:
@@ -62,14 +54,15 @@ def cell(html: str, kind: str, horizon: str) -> str:
 def test_board_cache_hit_query_count_is_constant(
     editor_client, product, django_assert_num_queries, cards
 ):
-    """An unchanged board is answered from the cache in five queries.
+    """An unchanged board is answered from the cache in four queries.
 
-    session, user, product, editors, roadmap with its fingerprint.
+    user (the session is cached), product, editors, roadmap with its
+    fingerprint.
     """
     build_board(product.roadmap, cards)
     first = editor_client.get(board_url(product))
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         again = editor_client.get(board_url(product))
 
     # The page around the grid carries a per-request CSRF token.
@@ -88,7 +81,7 @@ def test_board_grid_cache_hit_query_count_is_constant(
     build_board(product.roadmap, cards)
     first = grid(editor_client, product)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         again = grid(editor_client, product)
 
     assert again == first
@@ -130,7 +123,7 @@ def test_board_cache_renders_again_on_a_new_day(
         "django.utils.timezone.localdate", lambda *args: dt.date(2030, 1, 1)
     )
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         grid(editor_client, product)
 
 

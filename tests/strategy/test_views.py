@@ -123,9 +123,9 @@ def test_product_detail_query_count_is_constant(
         KeyResultFactory(metric=metric, goal=goal)
     OutcomeFactory.create_batch(goal_count, roadmap=product.roadmap, goal=None)
 
-    # session, user, product, editors, themes, goals, key results, archived
+    # user (the session is cached), product, editors, themes, goals, key results, archived
     # count, roadmap, outcome counts, editor list
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = viewer_client.get(product.get_absolute_url())
 
     assert response.status_code == 200
@@ -139,8 +139,8 @@ def test_goal_detail_query_count_is_constant(
     KeyResultFactory.create_batch(outcome_count, metric=metric, goal=goal)
     OutcomeFactory.create_batch(outcome_count, roadmap=product.roadmap, goal=goal)
 
-    # session, user, product, goal, editors, key results, outcomes, roadmap
-    with django_assert_num_queries(8):
+    # user (the session is cached), product, goal, editors, key results, outcomes, roadmap
+    with django_assert_num_queries(7):
         response = viewer_client.get(
             reverse("strategy:goal_detail", args=[product.slug, goal.pk])
         )
