@@ -750,6 +750,35 @@ def test_outcome_panel_shows_the_full_line_of_sight(
     ):
         assert text in content
     assert "Add dependency" not in content
+    assert "for this outcome" not in content
+
+
+def test_outcome_panel_offers_editors_to_add_cards_for_the_outcome(
+    editor_client, product, outcome
+):
+    response = editor_client.get(
+        url(product, "outcome_panel", outcome.pk), headers=HTMX
+    )
+
+    content = response.content.decode()
+    for kind in ("metric", "feature", "challenge"):
+        add_url = url(product, "card_create", kind)
+        assert (
+            f"{add_url}?horizon={outcome.horizon}&amp;outcome={outcome.pk}" in content
+        )
+
+
+def test_add_form_opened_from_an_outcome_has_the_outcome_chosen(
+    editor_client, product, outcome
+):
+    response = editor_client.get(
+        url(product, "card_create", "feature"),
+        {"horizon": "soon", "outcome": outcome.pk},
+        headers=HTMX,
+    )
+
+    content = response.content.decode()
+    assert f'<option value="{outcome.pk}" selected>' in content
 
 
 def test_dependency_create_adds_a_team_dependency(editor_client, product, outcome):
