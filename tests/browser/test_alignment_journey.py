@@ -23,13 +23,14 @@ def snap(page, name: str) -> None:
 def test_an_editor_sets_out_a_goal_and_closes_its_alignment_gap(
     page, live_server, login
 ):
-    """A new goal shows as served by no outcome until an outcome is linked."""
+    """A new goal shows as served by no outcome until an outcome is linked on the board."""
     editor = UserFactory(username="pm")
     product = ProductFactory(
         name="Fabrikam Style", slug="fabrikam-style", vision_statement=""
     )
     product.editors.add(editor)
     roadmap = RoadmapFactory(product=product)
+    OutcomeFactory(roadmap=roadmap, goal=None, title="Shoppers come back weekly")
     login(page, "pm")
 
     page.goto(f"{live_server.url}/products/fabrikam-style/")
@@ -57,9 +58,15 @@ def test_an_editor_sets_out_a_goal_and_closes_its_alignment_gap(
     expect(page.locator(".node-vision")).to_contain_text("Every outfit, effortless.")
     snap(page, "journey-alignment-gap")
 
-    goal = product.goals.get()
-    OutcomeFactory(roadmap=roadmap, goal=goal, title="Shoppers come back weekly")
-    page.reload()
+    page.get_by_role("link", name="Roadmap").first.click()
+    page.locator(
+        ".card-outcome .card-title", has_text="Shoppers come back weekly"
+    ).click()
+    edit_form = page.locator("form.edit-form")
+    edit_form.get_by_label("Goal").select_option(label="Double weekly active users")
+    edit_form.get_by_label("Title").press("Enter")
+    expect(page.locator(".card-outcome")).to_contain_text("Double weekly active users")
+    page.get_by_role("link", name="Line of sight").first.click()
 
     expect(goal_node).to_contain_text("Shoppers come back weekly")
     expect(goal_node.locator("summary").first).not_to_contain_text(
