@@ -99,6 +99,13 @@ class BoardCardForm(forms.ModelForm):
         return {f.name for f in self._meta.model._meta.get_fields()}
 
 
+# Sales, marketing and support may repeat these words to customers.
+CUSTOMER_LABELS = {
+    "customer_summary": "Customer-safe summary",
+    "is_customer_visible": "Customers may hear about this",
+}
+
+
 class OutcomeCreateForm(BoardCardForm):
     class Meta:
         model = Outcome
@@ -117,11 +124,15 @@ class OutcomeForm(BoardCardForm):
             "confidence",
             "category",
             "teams",
+            "customer_summary",
+            "is_customer_visible",
         ]
+        labels = CUSTOMER_LABELS
         widgets = {
             "title": forms.TextInput(attrs={"autofocus": True}),
             "description": forms.Textarea(attrs={"rows": 3}),
             "teams": forms.CheckboxSelectMultiple,
+            "customer_summary": forms.Textarea(attrs={"rows": 2}),
         }
 
 
@@ -160,10 +171,14 @@ class FeatureForm(BoardCardForm):
             "outcome",
             "effort",
             "expected_impact",
+            "customer_summary",
+            "is_customer_visible",
         ]
+        labels = CUSTOMER_LABELS
         widgets = {
             "title": forms.TextInput(attrs={"autofocus": True}),
             "description": forms.Textarea(attrs={"rows": 3}),
+            "customer_summary": forms.Textarea(attrs={"rows": 2}),
         }
 
 

@@ -252,6 +252,31 @@ def test_card_edit_saves_and_records_from_and_to(
     assert teams.after == [{"id": team.pk, "label": "Growth"}]
 
 
+def test_card_edit_sets_the_customer_safe_summary_of_a_feature(
+    editor_client, product, outcome
+):
+    feature = FeatureFactory(roadmap=product.roadmap, outcome=outcome)
+
+    editor_client.post(
+        url(product, "card_edit", "feature", feature.pk),
+        {
+            "version": feature.version,
+            "title": feature.title,
+            "stage": "idea",
+            "outcome": outcome.pk,
+            "customer_summary": "Your first outfit in a minute.",
+            "is_customer_visible": "on",
+        },
+        headers=HTMX,
+    )
+
+    feature.refresh_from_db()
+    assert feature.customer_summary == "Your first outfit in a minute."
+    assert feature.is_customer_visible
+    entry = ChangeEntry.objects.get(card_id=feature.pk, field="is_customer_visible")
+    assert (entry.before, entry.after) == (False, True)
+
+
 def test_card_edit_links_a_feature_to_an_outcome(editor_client, product, outcome):
     feature = FeatureFactory(roadmap=product.roadmap, outcome=None)
 
