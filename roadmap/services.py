@@ -217,11 +217,14 @@ def card_update(
     actor: Any,
     teams: Sequence[Team] | None = None,
     key_result_values: dict[str, Any] | None = None,
+    key_result_version: int | None = None,
 ) -> int:
     """Save the changed fields of a card rendered at `version`; return the revision.
 
     `card` holds the values as they were before the edit (the caller read it at
-    `version`), so each change entry can say from what to what.
+    `version`), so each change entry can say from what to what. A success-metric
+    card also edits its key result, which has a version of its own: the key
+    result can change on the metrics pages while the card does not.
     """
     changes = {
         name: (getattr(card, name), new)
@@ -241,6 +244,8 @@ def card_update(
             if _comparable(getattr(kr, name)) != _comparable(new)
         }
     if card.version != version:
+        raise StaleVersion
+    if key_result_values is not None and card.key_result.version != key_result_version:
         raise StaleVersion
     revision = bump_revision(roadmap)
     _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
@@ -277,10 +282,12 @@ def card_update(
         )
     if kr_changes:
         kr = card.key_result
-        KeyResult.objects.filter(pk=kr.pk).update(
+        updated = KeyResult.objects.filter(pk=kr.pk, version=key_result_version).update(
             **{k: new for k, (_, new) in kr_changes.items()},
             version=F("version") + 1,
         )
+        if not updated:
+            raise StaleVersion
         for name, (old, new) in kr_changes.items():
             setattr(kr, name, new)
             entries.append(

@@ -108,6 +108,14 @@ def _version(request: HtmxHttpRequest) -> int | None:
     return form.cleaned_data["version"] if form.is_valid() else None
 
 
+def _key_result_version(request: HtmxHttpRequest) -> int | None:
+    """Return the key result version a success-metric card form was rendered with."""
+    try:
+        return int(request.POST.get("kr_version", ""))
+    except ValueError:
+        return None
+
+
 def _missing_version() -> HttpResponse:
     return HttpResponseBadRequest(
         "A change must say which version of the card it was made on."
@@ -518,6 +526,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
             values=values,
             teams=form.cleaned_data.get("teams"),
             key_result_values=dict(kr_form.cleaned_data) if kr_form else None,
+            key_result_version=_key_result_version(request),
             actor=request.user,
         )
     except StaleVersion:
@@ -613,7 +622,7 @@ def _conflict(
     posted = [
         (name, value)
         for name, values in request.POST.lists()
-        if name not in ("version", "csrfmiddlewaretoken")
+        if name not in ("version", "kr_version", "csrfmiddlewaretoken")
         for value in values
     ]
     response = render(

@@ -125,6 +125,16 @@ def _user_label(user: Any) -> str:
     return f"{full_name} ({user.username})" if full_name else user.username
 
 
+class ProductSettingsForm(ProductForm):
+    """An admin's form to rename a product and change its editors.
+
+    The vision is edited on the vision board, where edits carry a version.
+    """
+
+    class Meta(ProductForm.Meta):
+        fields = ["name", "slug", "editors"]
+
+
 class ThemeForm(VersionedForm):
     class Meta:
         model = Theme

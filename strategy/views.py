@@ -25,6 +25,7 @@ from strategy.forms import (
     CompanyForm,
     GoalForm,
     ProductForm,
+    ProductSettingsForm,
     ThemeForm,
     VersionedForm,
     VisionBoardForm,
@@ -180,7 +181,7 @@ def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not can_manage_products(request.user):
         raise PermissionDenied
     product = get_object_or_404(Product, slug=slug)
-    form = ProductForm(request.POST or None, instance=product)
+    form = ProductSettingsForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
         product = form.save()
         return redirect(product)

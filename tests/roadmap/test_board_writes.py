@@ -306,6 +306,7 @@ def test_card_edit_key_result_card(editor_client, product, outcome):
         url(product, "card_edit", "metric", card.pk),
         {
             "version": card.version,
+            "kr_version": kr.version,
             "outcome": outcome.pk,
             "metric": kr.metric_id,
             "baseline": "100",
@@ -321,6 +322,37 @@ def test_card_edit_key_result_card(editor_client, product, outcome):
     assert kr.target == Decimal("900")
     assert card.outcome == outcome
     assert ChangeEntry.objects.filter(card_id=card.pk, field="target").exists()
+
+
+def test_card_edit_refuses_to_overwrite_a_key_result_changed_on_its_own_page(
+    editor_client, product, outcome
+):
+    """The card is unchanged, but its key result was saved elsewhere since."""
+    card = SuccessMetricFactory(roadmap=product.roadmap)
+    kr = card.key_result
+    KeyResult.objects.filter(pk=kr.pk).update(target=Decimal("700"), version=2)
+
+    response = editor_client.post(
+        url(product, "card_edit", "metric", card.pk),
+        {
+            "version": card.version,
+            "kr_version": 1,
+            "outcome": outcome.pk,
+            "metric": kr.metric_id,
+            "baseline": "100",
+            "target": "500",
+            "start_date": "2026-07-01",
+            "due_date": "2027-06-30",
+        },
+        headers=HTMX,
+    )
+
+    kr.refresh_from_db()
+    card.refresh_from_db()
+    assert response.status_code == 409
+    assert 'name="kr_version" value="2"' in response.content.decode()
+    assert kr.target == Decimal("700")
+    assert card.outcome != outcome
 
 
 def test_card_edit_invalid_keeps_everything_typed(editor_client, product, outcome):

@@ -567,6 +567,25 @@ def test_product_settings_changes_editors(admin_client, product, editor):
     assert list(product.editors.all()) == [newcomer]
 
 
+def test_product_settings_leave_the_vision_to_the_vision_board(admin_client, product):
+    """The vision is edited where edits carry a version, never overwritten here."""
+    product.vision_statement = "Saved on the vision board"
+    product.save()
+
+    admin_client.post(
+        reverse("strategy:product_settings", args=[product.slug]),
+        {
+            "name": "Renamed",
+            "slug": product.slug,
+            "vision_statement": "Stale text from an old tab",
+        },
+    )
+
+    product.refresh_from_db()
+    assert product.name == "Renamed"
+    assert product.vision_statement == "Saved on the vision board"
+
+
 def test_home_links_admins_to_product_create(admin_client):
     response = admin_client.get(reverse("strategy:home"))
 
