@@ -82,7 +82,9 @@ class KeyResultForm(forms.ModelForm):
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["metric"].queryset = Metric.objects.filter(product=product)
-        self.fields["goal"].queryset = product.goals.active()
+        self.fields["goal"].queryset = product.goals.choices_keeping(
+            self.instance.goal_id
+        )
         self.fields["goal"].required = False
 
     def clean(self) -> dict[str, Any]:
@@ -179,6 +181,12 @@ class ImportForm(forms.Form):
             except UnicodeDecodeError:
                 self.add_error("file", "The file is not UTF-8 text.")
                 return self.cleaned_data
+        if "\x00" in self.cleaned_data.get("text", ""):
+            field = "file" if upload else "text"
+            self.add_error(
+                field, "The text contains a NUL character; is it a binary file?"
+            )
+            return self.cleaned_data
         if not self.cleaned_data.get("text", "").strip() and not self.errors:
             self.add_error("text", "Paste some rows or choose a file.")
         return self.cleaned_data

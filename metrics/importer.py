@@ -104,12 +104,17 @@ def parse(text: str) -> list[RawRow]:
     if first is None:
         raise ImportRejected("There are no rows to import.")
     delimiter = sniff_delimiter(first)
-    records = list(csv.reader(lines, delimiter=delimiter))
+    try:
+        records = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportRejected(f"The text cannot be read as rows: {error}.") from error
     numbered = [
         (number, [cell.strip() for cell in record])
         for number, record in enumerate(records, start=1)
         if any(cell.strip() for cell in record)
     ]
+    if not numbered:
+        raise ImportRejected("There are no rows to import.")
     columns = list(COLUMNS)
     header = [cell.lower() for cell in numbered[0][1]]
     if header[0] == "metric" or ("value" in header and "date" in header):
@@ -166,11 +171,12 @@ def parse_number(text: str) -> Decimal | None:
         )
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", cleaned):
         return None
+    number = Decimal(cleaned)
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation:  # pragma: no cover - the pattern rules it out
-        return None
-    return number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # Too many digits to round; returned as is, it is refused as too large.
+        return number
 
 
 def classify(

@@ -25,7 +25,8 @@ Value = Annotated[
         }
     ),
 ]
-Note = Annotated[str, Field(max_length=500)]
+# PostgreSQL text cannot hold NUL characters: refuse them as a field error.
+Note = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
 MAX_BATCH = 5000
 
 

@@ -266,7 +266,10 @@ def measurement_edit(
         return metric_data(
             request, product, metric, editing=measurement.pk, edit_form=form
         )
-    seen = parse_datetime(request.POST.get("updated_at", ""))
+    try:
+        seen = parse_datetime(request.POST.get("updated_at", ""))
+    except ValueError:
+        seen = None  # matches no row, so the save is answered as a conflict
     updated = Measurement.objects.filter(pk=measurement.pk, updated_at=seen).update(
         date=form.cleaned_data["date"],
         value=form.cleaned_data["value"],

@@ -61,11 +61,9 @@ class BoardCardForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         if "goal" in self.fields:
-            goals = product.goals.active()
-            current = getattr(self.instance, "goal_id", None)
-            if current:
-                goals = product.goals.filter(pk=current) | goals
-            self.fields["goal"].queryset = goals.select_related(None).distinct()
+            self.fields["goal"].queryset = product.goals.choices_keeping(
+                getattr(self.instance, "goal_id", None)
+            )
             self.fields["goal"].empty_label = "No goal"
         if "outcome" in self.fields:
             self.fields["outcome"] = OutcomeChoiceField(

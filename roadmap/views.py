@@ -426,8 +426,9 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
         return HttpResponseBadRequest("Unknown horizon.")
     prefix = f"new{kind}{horizon}"
     initial = {}
-    if request.method == "GET" and request.GET.get("outcome", "").isdigit():
-        initial["outcome"] = int(request.GET["outcome"])
+    outcome_id = request.GET.get("outcome", "")
+    if request.method == "GET" and outcome_id.isascii() and outcome_id.isdigit():
+        initial["outcome"] = int(outcome_id)
     form = CREATE_FORMS[kind](
         data, initial=initial, **_form_kwargs(product, roadmap, prefix)
     )

@@ -144,6 +144,14 @@ class GoalQuerySet(models.QuerySet["Goal"]):
     def active(self) -> Self:
         return self.exclude(status=Goal.Status.ARCHIVED)
 
+    def choices_keeping(self, current_id: int | None) -> Self:
+        """Return the goals a form offers: the active ones and the one linked now.
+
+        An archived goal stays offered where it is already linked, so saving an
+        unrelated change never unlinks it silently.
+        """
+        return self.filter(~Q(status=Goal.Status.ARCHIVED) | Q(pk=current_id))
+
     def with_key_results(self) -> Self:
         """Prefetch each goal's key results with their current value.
 

@@ -346,7 +346,7 @@ def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     initial = {}
     theme_id = request.GET.get("theme", "")
-    if theme_id.isdigit():
+    if theme_id.isascii() and theme_id.isdigit():
         initial["theme"] = product.themes.filter(pk=theme_id).first()
     form = GoalForm(request.POST or None, product=product, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -193,6 +193,17 @@ def test_api_record_measurement_stores_it_with_api_source(api, metric):
     assert metric.measurements.get().source == "api"
 
 
+def test_api_refuses_a_nul_character_in_a_note_as_a_field_error(api, metric):
+    response = api.post(
+        f"/metrics/{metric.pk}/measurements",
+        {"date": "2026-03-02", "value": 5, "note": "a\u0000b"},
+    )
+
+    assert response.status_code == 422
+    assert "note" in response.text
+    assert not metric.measurements.exists()
+
+
 def test_api_record_measurement_twice_is_idempotent(api, metric):
     body = {"date": "2026-03-02", "value": 1250}
 

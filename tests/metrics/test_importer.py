@@ -78,6 +78,7 @@ def test_import_marks_changed_and_unchanged_rows_against_stored_values():
         ("Churn,,5", "Missing date."),
         (",2026-03-02,5", "Missing metric."),
         ("Churn,2026-03-02,5," + "x" * 501, "The note is longer than 500 characters."),
+        ("Churn,2026-03-02," + "9" * 30, "The value is too large."),
     ],
 )
 def test_import_marks_each_kind_of_bad_row_invalid_with_the_reason(text, reason):
@@ -111,6 +112,9 @@ def test_import_numbers_in_spreadsheet_formats():
         ("\n  \n", "There are no rows to import."),
         ("metric,date,value\n", "There are no rows to import."),
         ("metric,date,note\nChurn,2026-01-01,x", "The header has no value column."),
+        (",,,\n, ,", "There are no rows to import."),
+        ('""', "There are no rows to import."),
+        ("Churn,2026-01-01,5," + "x" * 200_000, "cannot be read as rows"),
     ],
 )
 def test_import_rejects_text_that_cannot_be_read(text, message):

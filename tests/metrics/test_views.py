@@ -318,6 +318,30 @@ def test_measurement_edit_saves_when_nobody_else_changed_it(editor_client, metri
     )
 
 
+def test_measurement_edit_with_an_impossible_timestamp_is_a_conflict(
+    editor_client, metric
+):
+    measurement = MeasurementFactory(metric=metric, value=5)
+
+    response = editor_client.post(
+        reverse(
+            "metrics:measurement_edit",
+            args=["fabrikam-style", metric.pk, measurement.pk],
+        ),
+        {
+            "date": measurement.date.isoformat(),
+            "value": "7",
+            "note": "",
+            "updated_at": "2026-13-45T00:00:00",
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    measurement.refresh_from_db()
+    assert response.status_code == 409
+    assert measurement.value == 5
+
+
 def test_measurement_edit_after_someone_else_changed_it_answers_conflict(
     editor_client, metric
 ):
@@ -468,6 +492,18 @@ def test_keyresult_edit_with_stale_version_answers_conflict(editor_client, metri
     assert key_result.target == 900
 
 
+def test_keyresult_edit_form_keeps_offering_its_archived_goal(editor_client, metric):
+    """Saving an unrelated change must not unlink a goal that was archived since."""
+    goal = GoalFactory(product=metric.product, title="Old goal", status="archived")
+    key_result = KeyResultFactory(metric=metric, goal=goal)
+
+    response = editor_client.get(
+        reverse("metrics:keyresult_edit", args=["fabrikam-style", key_result.pk])
+    )
+
+    assert f'<option value="{goal.pk}" selected>Old goal</option>' in response.text
+
+
 def test_keyresult_detail_shows_progress_chart_and_check_ins(viewer_client, metric):
     key_result = KeyResultFactory(metric=metric, baseline=100, target=500)
     measure(metric, [100, 300])
@@ -590,6 +626,23 @@ def test_import_accepts_an_uploaded_file(editor_client, metric):
     )
 
     assert b"1 new" in response.content
+
+
+def test_import_refuses_a_file_with_nul_characters_without_writing(
+    editor_client, metric
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("m.csv", b"Weekly active users,2026-03-02,5,a\x00b\n")
+
+    response = editor_client.post(
+        reverse("metrics:measurement_import", args=["fabrikam-style"]),
+        {"action": "confirm", "file": upload},
+    )
+
+    assert response.status_code == 200
+    assert b"NUL character" in response.content
+    assert not metric.measurements.exists()
 
 
 def test_import_refuses_viewers(viewer_client, metric):

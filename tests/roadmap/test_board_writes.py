@@ -1112,3 +1112,15 @@ def test_single_card_save_query_count_is_constant(
         )
 
     assert Challenge.objects.get(title="Renamed")
+
+
+def test_add_form_ignores_an_outcome_that_is_not_an_ascii_number(
+    editor_client, product
+):
+    response = editor_client.get(
+        url(product, "card_create", "challenge"),
+        {"horizon": "current", "outcome": "²"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200

@@ -599,3 +599,13 @@ def test_goal_create_form_offers_iso_dates_for_the_date_picker(editor_client, pr
     )
 
     assert re.search(r'name="start_date" value="\d{4}-\d{2}-\d{2}"', response.text)
+
+
+def test_goal_create_ignores_a_theme_that_is_not_an_ascii_number(
+    editor_client, product
+):
+    response = editor_client.get(
+        reverse("strategy:goal_create", args=[product.slug]), {"theme": "²"}
+    )
+
+    assert response.status_code == 200
