@@ -27,15 +27,6 @@
     }
   }
 
-  // htmx 2 swaps no 4xx by default; a 409 carries the conflict view, show it.
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "409", swap: true },
-    { code: "[23]..", swap: true },
-    { code: "[45]..", swap: false, error: true },
-    { code: "...", swap: false }
-  ];
-
   // Board-wide writes re-render the grid with the filters in the address bar.
   document.body.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;

@@ -1,15 +1,6 @@
-// Inline editing on the strategy pages: show conflicts, let Escape cancel.
+// Inline editing on the strategy pages: Cancel closes, Escape cancels.
 (function () {
   "use strict";
-
-  // htmx 2 ignores 4xx answers; a 409 carries the conflict partial (their
-  // saved text beside yours), which the person must see.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 
   // A create form's Cancel just closes the form.
   document.addEventListener("click", function (event) {
