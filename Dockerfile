@@ -12,4 +12,5 @@ RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build \
     uv run --no-dev python manage.py collectstatic --no-input --verbosity 0
 
 EXPOSE 8000
-CMD ["sh", "-c", "uv run --no-dev python manage.py migrate --no-input && uv run --no-dev python manage.py load_demo --if-empty && uv run --no-dev gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]
+# The demo (with its well-known passwords) loads only when asked for.
+CMD ["sh", "-c", "uv run --no-dev --frozen python manage.py migrate --no-input && if [ \"$NORTHSTAR_LOAD_DEMO\" = 1 ]; then uv run --no-dev --frozen python manage.py load_demo --if-empty; fi && exec uv run --no-dev --frozen gunicorn config.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]

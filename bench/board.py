@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The benchmark's throwaway database needs no stable key.
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key")
 
 import django  # noqa: E402
 

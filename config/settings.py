@@ -35,9 +35,14 @@ def local_secret_key(path: Path) -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(
-    DATA_DIR / "secret_key"
-)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if os.environ.get("DATABASE_URL") and not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        # A server deployment shares one key across processes and restarts.
+        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DATABASE_URL is set.")
+    SECRET_KEY = local_secret_key(DATA_DIR / "secret_key")
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -156,6 +161,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+if env_bool("DJANGO_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "3600"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

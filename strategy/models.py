@@ -49,11 +49,11 @@ class ProductQuerySet(models.QuerySet["Product"]):
         return self.filter(editors=user)
 
     def with_editor_flag(self, user: settings.AUTH_USER_MODEL) -> Self:
-        """Annotate `is_editable` for user, so a list can show edit links cheaply."""
-        if getattr(user, "is_superuser", False):
-            return self.annotate(is_editable=models.Value(True))
-        if not user.is_authenticated:
+        """Annotate `is_editable` for user by the same rule as permissions.can_edit."""
+        if not user.is_authenticated or not user.is_active:
             return self.annotate(is_editable=models.Value(False))
+        if user.is_superuser:
+            return self.annotate(is_editable=models.Value(True))
         return self.annotate(
             is_editable=models.Exists(
                 Product.editors.through.objects.filter(

@@ -113,3 +113,12 @@ def test_api_token_factory_makes_a_token_found_by_its_secret():
     )
 
     assert found == token
+
+
+def test_editor_flag_follows_the_permission_rule(editor, viewer):
+    mine = ProductFactory(editors=[editor])
+
+    assert Product.objects.with_editor_flag(editor).get(pk=mine.pk).is_editable
+    assert not Product.objects.with_editor_flag(viewer).get(pk=mine.pk).is_editable
+    editor.is_active = False
+    assert not Product.objects.with_editor_flag(editor).get(pk=mine.pk).is_editable
