@@ -14,7 +14,8 @@ from django.core.cache import caches
 from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseNotModified
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -53,7 +54,7 @@ from roadmap.queries import (
     roadmap_for_board,
 )
 from roadmap.services import CARD_MODELS, StaleVersion
-from roadmap.templatetags.board import get_partial, render_cards
+from roadmap.templatetags.board import render_cards
 from strategy.models import Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
 
@@ -69,17 +70,6 @@ class Toast:
     action_label: str = ""
     action_url: str = ""
     action_vals: str = ""
-
-
-def render(
-    request: HtmxHttpRequest,
-    template_name: str,
-    context: dict[str, Any],
-    status: int = 200,
-) -> HttpResponse:
-    """Render the page, or one named partial of it for an htmx swap."""
-    template = get_partial(template_name)
-    return HttpResponse(template.render(context, request), status=status)
 
 
 def _roadmap(product: Product) -> Roadmap:
@@ -191,7 +181,7 @@ def _grid(
         context = _board_context(product, roadmap, filters, editable=editable)
         board = context["board"]
         grid = Grid(
-            html=get_partial(f"{TEMPLATE}#board-grid").render(context),
+            html=loader.get_template(f"{TEMPLATE}#board-grid").render(context),
             goals=board.goals,
             themes=board.themes,
             teams=board.teams,

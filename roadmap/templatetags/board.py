@@ -14,27 +14,11 @@ from typing import Any
 
 from django import template
 from django.template import loader
-from django.template.backends.django import Template
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
 CARD_TEMPLATE = "roadmap/board.html#{kind}-card"
-
-
-def get_partial(template_name: str) -> Template:
-    """Return a template, or one named partial of it ("page.html#partial").
-
-    The partials app is installed without its loader, so "#name" is looked up
-    on the parsed template rather than by the loader.
-    """
-    name, _, partial = template_name.partition("#")
-    template = loader.get_template(name)
-    if not partial:
-        return template
-    proxy = template.template.extra_data["partials"][partial]
-    proxy.engine = template.template.engine
-    return Template(proxy, template.backend)
 
 
 # Cards rendered by this process, keyed by their fingerprint tuple. A plain
@@ -96,14 +80,14 @@ def render_cards(cards: list[Any], context: dict[str, Any]) -> tuple[list[str], 
         tuple(label for _, label, _ in context["roadmap"].horizons),
     )
     html = []
-    templates: dict[str, Template] = {}
+    templates: dict[str, Any] = {}
     for card in cards:
         key = card_fingerprint(card, page)
         text = _RENDERED.get(key)
         if text is None:
             kind = card.board_kind
             if kind not in templates:
-                templates[kind] = get_partial(CARD_TEMPLATE.format(kind=kind))
+                templates[kind] = loader.get_template(CARD_TEMPLATE.format(kind=kind))
             text = templates[kind].render(
                 {
                     "card": card,
