@@ -30,24 +30,6 @@ def metrics_of(request: HttpRequest) -> QuerySet[Metric]:
     return Metric.objects.for_product(request.auth.product)
 
 
-def key_result_out(key_result: KeyResult) -> dict[str, Any]:
-    progress = key_result.progress()
-    return {
-        "id": key_result.pk,
-        "statement": key_result.statement,
-        "metric_id": key_result.metric_id,
-        "goal_id": key_result.goal_id,
-        "baseline": key_result.baseline,
-        "target": key_result.target,
-        "start_date": key_result.start_date,
-        "due_date": key_result.due_date,
-        "current": progress.current,
-        "progress": progress.value,
-        "expected": progress.expected,
-        "status": progress.status.value,
-    }
-
-
 @router.get("/metrics", response=list[schemas.MetricOut], summary="List metrics")
 def list_metrics(request: HttpRequest) -> Any:
     return metrics_of(request).with_latest()
@@ -154,7 +136,7 @@ def record_batch(request: HttpRequest, payload: schemas.BatchIn) -> Any:
 )
 def list_key_results(request: HttpRequest) -> Any:
     key_results = KeyResult.objects.for_product(request.auth.product).with_current()
-    return [key_result_out(kr) for kr in key_results]
+    return [schemas.key_result_fields(kr) for kr in key_results]
 
 
 @router.get(
@@ -167,4 +149,7 @@ def get_key_result(request: HttpRequest, key_result_id: int) -> Any:
         KeyResult.objects.for_product(request.auth.product).with_current(),
         pk=key_result_id,
     )
-    return {**key_result_out(key_result), "check_ins": key_result.check_ins.all()}
+    return {
+        **schemas.key_result_fields(key_result),
+        "check_ins": key_result.check_ins.all(),
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field, WithJsonSchema
+
+from metrics.models import KeyResult
 
 # Measurement.value is a decimal(18, 4); anything larger would not fit.
 Value = Annotated[
@@ -95,6 +97,25 @@ class KeyResultOut(Schema):
     progress: float | None
     expected: float
     status: str
+
+
+def key_result_fields(key_result: KeyResult) -> dict[str, Any]:
+    """Return a key result's KeyResultOut fields; progress comes from the model."""
+    progress = key_result.progress()
+    return {
+        "id": key_result.pk,
+        "statement": key_result.statement,
+        "metric_id": key_result.metric_id,
+        "goal_id": key_result.goal_id,
+        "baseline": key_result.baseline,
+        "target": key_result.target,
+        "start_date": key_result.start_date,
+        "due_date": key_result.due_date,
+        "current": progress.current,
+        "progress": progress.value,
+        "expected": progress.expected,
+        "status": progress.status.value,
+    }
 
 
 class KeyResultDetailOut(KeyResultOut):

@@ -9,12 +9,11 @@ fixed number of queries.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Prefetch
 from ninja import Schema
 
 from metrics.models import KeyResult
+from metrics.schemas import KeyResultOut, key_result_fields
 from roadmap.models import (
     Challenge,
     Feature,
@@ -60,19 +59,11 @@ class ChallengeDoc(Schema):
     outcome_id: int | None
 
 
-class KeyResultDoc(Schema):
-    id: int
-    statement: str
-    metric_id: int
+class KeyResultDoc(KeyResultOut):
+    """A key result as the API shows it, with its metric's name and unit."""
+
     metric_name: str
     unit: str
-    baseline: float
-    target: float
-    start_date: dt.date
-    due_date: dt.date
-    current: float | None
-    progress: float | None
-    status: str
 
 
 class SuccessMetricDoc(Schema):
@@ -132,20 +123,10 @@ def outcome_doc(outcome: Outcome) -> OutcomeDoc:
 
 
 def key_result_doc(key_result: KeyResult) -> KeyResultDoc:
-    progress = key_result.progress()
     return KeyResultDoc(
-        id=key_result.pk,
-        statement=key_result.statement,
-        metric_id=key_result.metric_id,
+        **key_result_fields(key_result),
         metric_name=key_result.metric.name,
         unit=key_result.metric.unit,
-        baseline=key_result.baseline,
-        target=key_result.target,
-        start_date=key_result.start_date,
-        due_date=key_result.due_date,
-        current=progress.current,
-        progress=progress.value,
-        status=progress.status.value,
     )
 
 
