@@ -90,7 +90,10 @@ def as_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        # normalize() alone would write 1000 as "1E+3".
+        return (
+            str(int(value)) if value == value.to_integral() else str(value.normalize())
+        )
     if isinstance(value, list | tuple | set):
         return [as_json(v) for v in value]
     return value
