@@ -19,6 +19,7 @@ from roadmap.models import (
     SuccessMetric,
     TeamDependency,
 )
+from roadmap.services import as_json
 from tests.metrics.factories import MetricFactory
 from tests.roadmap.factories import (
     ChallengeFactory,
@@ -1127,7 +1128,5 @@ def test_add_form_ignores_an_outcome_that_is_not_an_ascii_number(
 
 
 def test_change_entries_write_decimals_as_people_read_them():
-    from roadmap.services import as_json
-
     assert as_json(Decimal("1000.0000")) == "1000"
     assert as_json(Decimal("12.5000")) == "12.5"
