@@ -65,7 +65,10 @@ def test_an_editor_sets_out_a_goal_and_closes_its_alignment_gap(
     edit_form = page.locator("form.edit-form")
     edit_form.get_by_label("Goal").select_option(label="Double weekly active users")
     edit_form.get_by_label("Title").press("Enter")
-    expect(page.locator(".card-outcome")).to_contain_text("Double weekly active users")
+    expect(page.locator("form.edit-form")).to_have_count(0)
+    expect(page.locator("article.card-outcome")).to_contain_text(
+        "Double weekly active users"
+    )
     page.get_by_role("link", name="Line of sight").first.click()
 
     expect(goal_node).to_contain_text("Shoppers come back weekly")
