@@ -175,11 +175,12 @@ def timed(call) -> tuple[float, object]:
 
 def clear_caches() -> None:
     """Empty the grid cache and the per-card HTML store (a fresh process)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from roadmap.templatetags import board
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     board._RENDERED.clear()
 
 
