@@ -29,9 +29,11 @@ run: demo
 	@echo ""
 	DJANGO_DEBUG=1 $(UV) run --locked python manage.py runserver $(HOST):$(PORT)
 
+# Production settings on gunicorn, over plain http on this machine (so cookies
+# may travel without TLS).
 serve: demo
 	$(UV) run --locked python manage.py collectstatic --no-input --verbosity 0
-	$(UV) run --locked gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2
+	DJANGO_SECURE_COOKIES=0 $(UV) run --locked gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2
 
 # pytest exits with 5 when it collects no tests; that is not a failure here.
 test: install
