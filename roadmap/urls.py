@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap import alignment, views
+from roadmap import alignment
+from roadmap.views import board as views
 
 
 class CardKindConverter:

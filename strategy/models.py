@@ -83,6 +83,9 @@ class Product(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
     )
     version = models.PositiveIntegerField(default=1)
+    # The plan's change marker: every write to anything the board, the
+    # present page or a share page shows bumps it (strategy.revision).
+    revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProductQuerySet.as_manager()

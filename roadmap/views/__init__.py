@@ -1,0 +1,1 @@
+"""The roadmap's pages: the board, its cards, the side panel, line of sight."""
