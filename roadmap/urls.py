@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap import alignment
 from roadmap.views import board as views
+from roadmap.views import line_of_sight
 
 
 class CardKindConverter:
@@ -51,5 +51,10 @@ urlpatterns = [
         views.dependency_delete,
         name="dependency_delete",
     ),
-    path("alignment/", alignment.alignment, name="alignment"),
+    path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),
+    path(
+        "alignment/",
+        line_of_sight.line_of_sight_redirect,
+        name="line_of_sight_redirect",
+    ),
 ]

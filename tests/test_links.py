@@ -67,7 +67,7 @@ def test_the_crawl_reaches_every_kind_of_page(client):
     for page in [
         "/company/",
         "/roadmap/",
-        "/alignment/",
+        "/line-of-sight/",
         "/metrics/",
         "/goals/",
         "/key-results/",

@@ -1,8 +1,8 @@
 """The line of sight: vision -> themes -> goals -> outcomes -> features.
 
 The page shows the whole tree and names the gaps a product manager must
-close. `load_alignment` gathers a product's rows in a fixed number of
-queries; `build_alignment` is a pure function over those rows, so the gap
+close. `load_line_of_sight` gathers a product's rows in a fixed number of
+queries; `build_line_of_sight` is a pure function over those rows, so the gap
 rules can be read and tested on their own.
 """
 
@@ -14,16 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db import models
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
-from config.types import HtmxHttpRequest
 from metrics.models import KeyResult, Metric
 from roadmap.models import (
     HORIZON_VALUES,
@@ -34,7 +29,6 @@ from roadmap.models import (
     SuccessMetric,
 )
 from strategy.models import Goal, Product, Theme
-from strategy.permissions import can_edit, product_for_viewer
 
 # A measurement is recent while it is younger than two review periods of its
 # metric: one missed review is normal, two mean nobody is looking.
@@ -96,7 +90,7 @@ class OutcomeNode:
 
     @property
     def anchor(self) -> str:
-        return f"align-outcome-{self.outcome.pk}"
+        return f"line-of-sight-outcome-{self.outcome.pk}"
 
 
 @dataclass
@@ -115,7 +109,7 @@ class GoalNode:
 
     @property
     def anchor(self) -> str:
-        return f"align-goal-{self.goal.pk}"
+        return f"line-of-sight-goal-{self.goal.pk}"
 
     @property
     def outcome_count(self) -> int:
@@ -129,7 +123,7 @@ class ThemeNode:
 
 
 @dataclass
-class Alignment:
+class LineOfSight:
     """The line of sight of one product, its gaps and its alignment score."""
 
     themes: list[ThemeNode]
@@ -169,7 +163,7 @@ def is_in_flight(key_result: KeyResult, today: dt.date) -> bool:
     return key_result.start_date <= today <= key_result.due_date
 
 
-def build_alignment(
+def build_line_of_sight(
     *,
     themes: Sequence[Theme],
     goals: Sequence[Goal],
@@ -179,7 +173,7 @@ def build_alignment(
     features: Sequence[Feature],
     horizon_labels: dict[str, str],
     today: dt.date,
-) -> Alignment:
+) -> LineOfSight:
     """Assemble the tree and find its gaps; no queries are made here.
 
     Inputs are the product's active goals (archived goals excluded), its live
@@ -229,7 +223,7 @@ def build_alignment(
                     GapKind.FEATURE_WITHOUT_OUTCOME,
                     feature,
                     feature.title,
-                    f"align-feature-{feature.pk}",
+                    f"line-of-sight-feature-{feature.pk}",
                 )
             )
 
@@ -303,10 +297,10 @@ def build_alignment(
         kr = tree_key_results[kr_id]
         # A key result sits under its goal, or else under the outcome it measures.
         anchor = (
-            f"align-goal-{kr.goal_id}"
+            f"line-of-sight-goal-{kr.goal_id}"
             if kr.goal_id in goal_ids
             else next(
-                f"align-outcome-{outcome_id}"
+                f"line-of-sight-outcome-{outcome_id}"
                 for outcome_id, krs in outcome_metrics.items()
                 if kr in krs
             )
@@ -323,7 +317,7 @@ def build_alignment(
         + len(unlinked_features)
         + len(stale_ids)
     )
-    return Alignment(
+    return LineOfSight(
         themes=theme_nodes,
         unlinked_outcomes=_by_horizon(outcome_nodes_by_goal[None], horizon_labels),
         unlinked_features=unlinked_features,
@@ -349,7 +343,9 @@ def _by_horizon(
     ]
 
 
-def load_alignment(product: Product, *, today: dt.date | None = None) -> Alignment:
+def load_line_of_sight(
+    product: Product, *, today: dt.date | None = None
+) -> LineOfSight:
     """Gather the product's line of sight in a fixed number of queries."""
     roadmap = Roadmap.objects.filter(product=product).first()
     horizon_labels = (
@@ -358,7 +354,7 @@ def load_alignment(product: Product, *, today: dt.date | None = None) -> Alignme
         else dict(Horizon.choices)
     )
     live_outcomes = Outcome.objects.alive().exclude(status=Outcome.Status.DROPPED)
-    return build_alignment(
+    return build_line_of_sight(
         themes=list(product.themes.all()),
         goals=list(product.goals.active()),
         key_results=KeyResult.objects.with_current()
@@ -396,24 +392,11 @@ def fix_url(gap: Gap, product: Product) -> str:
     raise ValueError(gap.kind)
 
 
-@require_GET
-@login_required
-def alignment(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Show the line of sight, its gaps and the alignment score."""
-    product = product_for_viewer(request.user, slug)
-    line_of_sight = load_alignment(product)
-    gap_groups = [
+def gap_groups(
+    line_of_sight: LineOfSight, product: Product
+) -> list[tuple[GapKind, list[tuple[Gap, str]]]]:
+    """Return the gaps grouped by kind, each with the address that closes it."""
+    return [
         (kind, [(gap, fix_url(gap, product)) for gap in gaps])
         for kind, gaps in line_of_sight.gaps_by_kind()
     ]
-    return render(
-        request,
-        "roadmap/alignment.html",
-        {
-            "product": product,
-            "alignment": line_of_sight,
-            "gap_groups": gap_groups,
-            "gap_kinds": GapKind,
-            "is_editor": can_edit(request.user, product),
-        },
-    )

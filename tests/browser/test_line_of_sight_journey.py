@@ -20,7 +20,7 @@ def snap(page, name: str) -> None:
         page.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
-def test_an_editor_sets_out_a_goal_and_closes_its_alignment_gap(
+def test_an_editor_sets_out_a_goal_and_closes_its_line_of_sight_gap(
     page, live_server, login
 ):
     """A new goal shows as served by no outcome until an outcome is linked on the board."""
@@ -56,7 +56,7 @@ def test_an_editor_sets_out_a_goal_and_closes_its_alignment_gap(
     expect(goal_node).to_contain_text("No outcome serves this goal")
     expect(page.locator("#gaps")).to_contain_text("No outcome serves this goal")
     expect(page.locator(".node-vision")).to_contain_text("Every outfit, effortless.")
-    snap(page, "journey-alignment-gap")
+    snap(page, "journey-line-of-sight-gap")
 
     page.get_by_role("link", name="Roadmap").first.click()
     page.locator(

@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 
 from metrics.models import Metric
-from roadmap.alignment import (
+from roadmap.line_of_sight import (
     GapKind,
-    build_alignment,
+    build_line_of_sight,
     is_measured_recently,
-    load_alignment,
+    load_line_of_sight,
 )
 from roadmap.models import Outcome
 from tests.metrics.factories import KeyResultFactory, MeasurementFactory, MetricFactory
@@ -73,9 +73,9 @@ def gaps(product):
     return {"g2": g2, "g3": g3, "o3": o3, "o4": o4, "f2": f2, "stale": stale}
 
 
-def test_load_alignment_finds_each_kind_of_gap_once(product, gaps):
+def test_load_line_of_sight_finds_each_kind_of_gap_once(product, gaps):
     """Each kind of gap is found exactly once, on the item that has it."""
-    found = load_alignment(product, today=TODAY).gaps
+    found = load_line_of_sight(product, today=TODAY).gaps
 
     assert sorted((gap.kind, gap.item.pk) for gap in found) == sorted(
         [
@@ -89,19 +89,19 @@ def test_load_alignment_finds_each_kind_of_gap_once(product, gaps):
     )
 
 
-def test_load_alignment_scores_the_share_of_aligned_items(product, gaps):
+def test_load_line_of_sight_scores_the_share_of_aligned_items(product, gaps):
     """8 of the 14 counted items have no gap: the score is 57%."""
-    alignment = load_alignment(product, today=TODAY)
+    line_of_sight = load_line_of_sight(product, today=TODAY)
 
-    assert (alignment.aligned_count, alignment.item_count) == (8, 14)
-    assert alignment.score == 57
+    assert (line_of_sight.aligned_count, line_of_sight.item_count) == (8, 14)
+    assert line_of_sight.score == 57
 
 
-def test_load_alignment_places_outcomes_under_their_goals_by_horizon(product, gaps):
+def test_load_line_of_sight_places_outcomes_under_their_goals_by_horizon(product, gaps):
     """The tree nests outcomes under the goal they serve, grouped by horizon."""
-    alignment = load_alignment(product, today=TODAY)
+    line_of_sight = load_line_of_sight(product, today=TODAY)
 
-    goals = {node.goal.title: node for node in alignment.themes[0].goals}
+    goals = {node.goal.title: node for node in line_of_sight.themes[0].goals}
     linked = goals["Fully linked goal"]
     assert [group.label for group in linked.horizons] == ["Current"]
     assert [n.outcome.title for n in linked.horizons[0].outcomes] == [
@@ -112,15 +112,15 @@ def test_load_alignment_places_outcomes_under_their_goals_by_horizon(product, ga
         "Linked feature"
     ]
     assert "Archived goal" not in goals
-    unlinked = alignment.unlinked_outcomes
+    unlinked = line_of_sight.unlinked_outcomes
     assert [n.outcome.title for g in unlinked for n in g.outcomes] == [
         "Outcome without goal"
     ]
 
 
-def test_build_alignment_without_items_has_no_score():
+def test_build_line_of_sight_without_items_has_no_score():
     """An empty product has nothing to align, so no score rather than 0 or 100."""
-    alignment = build_alignment(
+    line_of_sight = build_line_of_sight(
         themes=[],
         goals=[],
         key_results=[],
@@ -131,8 +131,8 @@ def test_build_alignment_without_items_has_no_score():
         today=TODAY,
     )
 
-    assert alignment.score is None
-    assert alignment.gaps == []
+    assert line_of_sight.score is None
+    assert line_of_sight.gaps == []
 
 
 @pytest.mark.parametrize(
@@ -155,11 +155,13 @@ def test_is_measured_recently_allows_two_review_periods(cadence, days_ago, expec
     assert is_measured_recently(key_result, TODAY) is expected
 
 
-def test_alignment_page_lists_gaps_with_links_to_fix_them(editor_client, product, gaps):
+def test_line_of_sight_page_lists_gaps_with_links_to_fix_them(
+    editor_client, product, gaps
+):
     """Each gap names its item and links to where it is fixed."""
     board = reverse("roadmap:board", args=[product.slug])
 
-    response = editor_client.get(reverse("roadmap:alignment", args=[product.slug]))
+    response = editor_client.get(reverse("roadmap:line_of_sight", args=[product.slug]))
 
     assert response.status_code == 200
     page = response.text
@@ -179,26 +181,35 @@ def test_alignment_page_lists_gaps_with_links_to_fix_them(editor_client, product
     assert 'id="alignment-score"' in page
 
 
-def test_alignment_page_renders_for_viewers_without_fix_links(
+def test_line_of_sight_page_renders_for_viewers_without_fix_links(
     viewer_client, product, gaps
 ):
     """Viewers read the tree and the gaps but are not sent to edit pages."""
-    response = viewer_client.get(reverse("roadmap:alignment", args=[product.slug]))
+    response = viewer_client.get(reverse("roadmap:line_of_sight", args=[product.slug]))
 
     assert response.status_code == 200
     assert "Goal nobody serves" in response.text
     assert "Add a key result" not in response.text
 
 
-def test_alignment_page_redirects_anonymous_visitors(client, product):
-    response = client.get(reverse("roadmap:alignment", args=[product.slug]))
+def test_line_of_sight_former_address_redirects_permanently(viewer_client, product):
+    """Bookmarks of the page's former address still reach the line of sight."""
+    # A bookmark holds the literal path, so the test asks for it as typed.
+    response = viewer_client.get(f"/products/{product.slug}/alignment/")
+
+    assert response.status_code == 301
+    assert response["Location"] == reverse("roadmap:line_of_sight", args=[product.slug])
+
+
+def test_line_of_sight_page_redirects_anonymous_visitors(client, product):
+    response = client.get(reverse("roadmap:line_of_sight", args=[product.slug]))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("outcome_count", [10, 300])
-def test_alignment_page_query_count_is_constant(
+def test_line_of_sight_page_query_count_is_constant(
     viewer_client, product, django_assert_num_queries, outcome_count
 ):
     """The tree is gathered in a fixed number of queries, however large."""
@@ -219,6 +230,8 @@ def test_alignment_page_query_count_is_constant(
     # user (the session is cached), product, editors, roadmap, themes, goals, key results,
     # outcomes, success metrics, features
     with django_assert_num_queries(10):
-        response = viewer_client.get(reverse("roadmap:alignment", args=[product.slug]))
+        response = viewer_client.get(
+            reverse("roadmap:line_of_sight", args=[product.slug])
+        )
 
     assert response.status_code == 200
