@@ -26,8 +26,16 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "  Northstar is running on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  echo "  Its embedded PostgreSQL keeps running after that; make stop stops it."; fi
 	@echo ""
 	DJANGO_DEBUG=1 $(UV) run --locked python manage.py runserver $(HOST):$(PORT)
+
+# The embedded PostgreSQL outlives make run and make test, so that the next
+# command starts at once; this stops it (the data in .data/ stays).
+.PHONY: stop
+stop: install
+	@$(UV) run --locked python -m config.embedded_db stop
 
 # Production settings on gunicorn, over plain http on this machine (so cookies
 # may travel without TLS).
