@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from metrics.models import Measurement
@@ -81,8 +80,9 @@ def test_a_measurement_changed_meanwhile_shows_the_conflict(
     page.goto(f"{live_server.url}/products/fabrikam-style/metrics/{metric.pk}/")
     page.locator("#metric-data").get_by_role("button", name="Edit").first.click()
     expect(page.locator("#metric-data input[id^=edit-value]")).to_be_visible()
+    # A later timestamp than the one the form holds, whatever the clock says.
     Measurement.objects.filter(pk=measurement.pk).update(
-        value=Decimal(120), updated_at=timezone.now()
+        value=Decimal(120), updated_at=measurement.updated_at + dt.timedelta(seconds=1)
     )
 
     page.locator("#metric-data input[id^=edit-value]").fill("130")

@@ -85,7 +85,7 @@ def fabrikam():
         author=editor,
     )
     ApiToken.issue(product=product, name="Analytics warehouse", created_by=editor)
-    return {"product": product, "wau": wau, "kr": kr}
+    return {"product": product, "wau": wau, "kr": kr, "today": today}
 
 
 def test_an_editor_tracks_a_metric_and_checks_in(page, live_server, login, fabrikam):
@@ -106,7 +106,7 @@ def test_an_editor_tracks_a_metric_and_checks_in(page, live_server, login, fabri
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{base}/{fabrikam['wau'].pk}/")
-    page.fill("#new-date", timezone.localdate().isoformat())
+    page.fill("#new-date", fabrikam["today"].isoformat())
     page.fill("#new-value", "1777")
     page.fill("#new-note", "Spring campaign")
     page.get_by_role("button", name="Add").click()
@@ -127,7 +127,7 @@ def test_an_editor_tracks_a_metric_and_checks_in(page, live_server, login, fabri
     page.fill(
         "#id_text",
         "metric,date,value,note\n"
-        f"Weekly active users,{timezone.localdate().isoformat()},1790,corrected\n"
+        f"Weekly active users,{fabrikam['today'].isoformat()},1790,corrected\n"
         "Return rate,2026-01-05,23.5,\n"
         "Churn,2026-01-05,3,\n"
         "NPS,5 Jan 2026,forty,\n",
