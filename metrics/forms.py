@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
+from strategy.concurrency import VersionedFormMixin
 from strategy.models import ApiToken, Product
 
 
-class MetricForm(forms.ModelForm):
+class MetricForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Metric
         fields = [
@@ -39,7 +40,7 @@ class MetricForm(forms.ModelForm):
         return name
 
 
-class MeasurementForm(forms.ModelForm):
+class MeasurementForm(VersionedFormMixin, forms.ModelForm):
     """One value of a metric on one date."""
 
     class Meta:
@@ -66,7 +67,7 @@ class MeasurementForm(forms.ModelForm):
         return day
 
 
-class KeyResultForm(forms.ModelForm):
+class KeyResultForm(VersionedFormMixin, forms.ModelForm):
     """A key result on one of the product's metrics, optionally for one of its goals."""
 
     class Meta:

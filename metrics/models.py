@@ -146,6 +146,7 @@ class Measurement(models.Model):
     value = models.DecimalField(max_digits=18, decimal_places=4)
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=10, choices=Source, default=Source.MANUAL)
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

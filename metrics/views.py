@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -26,26 +25,15 @@ from metrics.forms import (
     MetricForm,
 )
 from metrics.models import KeyResult, Measurement, Metric
+from strategy import services as strategy_services
+from strategy.concurrency import Conflict, StaleVersion, posted_version
 from strategy.models import ApiToken, Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
-from strategy.services import StaleVersionError, versioned_update
 
 # The metrics page draws each metric's most recent values only, so its
 # payload stays the same size however long a metric has been measured.
 LIST_CHART_POINTS = 60
 MEASUREMENTS_PER_PAGE = 50
-
-
-def posted_version(request: HtmxHttpRequest) -> int:
-    """Return the version the edit form was rendered with.
-
-    A missing or garbled version can match no row, so the save is refused as a
-    conflict instead of overwriting anything.
-    """
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return 0
 
 
 def metric_for(product: Product, pk: int) -> Metric:
@@ -102,8 +90,7 @@ def metric_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     form = MetricForm(request.POST or None, product=product)
     if request.method == "POST" and form.is_valid():
-        form.instance.product = product
-        metric = form.save()
+        metric = services.metric_create(product=product, values=form.model_values())
         messages.success(request, f"Added {metric.name}.")
         return redirect(metric.get_absolute_url())
     return render(
@@ -119,13 +106,25 @@ def metric_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     form = MetricForm(request.POST or None, instance=metric, product=product)
     context: dict[str, Any] = {"product": product, "form": form, "metric": metric}
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in MetricForm.Meta.fields}
         try:
-            versioned_update(
-                instance=metric, version=posted_version(request), values=fields
+            services.metric_update(
+                metric=metric,
+                version=form.cleaned_data["version"],
+                values=form.model_values(),
             )
-        except StaleVersionError as conflict:
-            context["theirs"] = conflict.current
+        except StaleVersion as stale:
+            page_url = (
+                metric.get_absolute_url()
+                if stale.current
+                else reverse("metrics:metric_list", args=[product.slug])
+            )
+            context["conflict"] = Conflict.from_form(
+                form,
+                stale,
+                subject="metric",
+                keep_mine_url=request.path,
+                keep_theirs_url=page_url,
+            )
             return render(request, "metrics/metric_form.html", context, status=409)
         messages.success(request, f"Saved {form.cleaned_data['name']}.")
         return redirect("metrics:metric_detail", product.slug, metric.pk)
@@ -211,9 +210,7 @@ def measurement_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResp
     form = MeasurementForm(request.POST, metric=metric)
     if not form.is_valid():
         return metric_data(request, product, metric, add_form=form)
-    form.instance.metric = metric
-    form.instance.source = Measurement.Source.MANUAL
-    form.save()
+    services.measurement_create(metric=metric, values=form.model_values())
     return metric_data(request, product, metric)
 
 
@@ -267,27 +264,22 @@ def measurement_edit(
             request, product, metric, editing=measurement.pk, edit_form=form
         )
     try:
-        seen = parse_datetime(request.POST.get("updated_at", ""))
-    except ValueError:
-        seen = None  # matches no row, so the save is answered as a conflict
-    updated = Measurement.objects.filter(pk=measurement.pk, updated_at=seen).update(
-        date=form.cleaned_data["date"],
-        value=form.cleaned_data["value"],
-        note=form.cleaned_data["note"],
-        source=Measurement.Source.MANUAL,
-        updated_at=timezone.now(),
-    )
-    if not updated:
-        theirs = Measurement.objects.get(pk=measurement.pk)
-        return metric_data(
-            request,
-            product,
-            metric,
-            status=409,
-            editing=measurement.pk,
-            edit_form=form,
-            theirs=theirs,
+        services.measurement_update(
+            measurement=measurement,
+            version=form.cleaned_data["version"],
+            values=form.model_values(),
         )
+    except StaleVersion as stale:
+        conflict = Conflict.from_form(
+            form,
+            stale,
+            subject="measurement",
+            keep_mine_url=request.path,
+            keep_theirs_url=metric.get_absolute_url(),
+            target="metric-data",
+            in_place=False,
+        )
+        return metric_data(request, product, metric, status=409, conflict=conflict)
     return metric_data(request, product, metric)
 
 
@@ -298,7 +290,24 @@ def measurement_delete(
 ) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     metric = metric_for(product, pk)
-    measurement_for(metric, measurement_pk).delete()
+    measurement = measurement_for(metric, measurement_pk)
+    try:
+        services.measurement_delete(
+            measurement=measurement, version=posted_version(request.POST)
+        )
+    except StaleVersion as stale:
+        if stale.current is None:
+            return metric_data(request, product, metric)  # gone already
+        conflict = Conflict.from_delete(
+            stale.current,
+            subject="measurement",
+            labels={"date": "Date", "value": "Value", "note": "Note"},
+            keep_mine_url=request.path,
+            keep_theirs_url=metric.get_absolute_url(),
+            target="metric-data",
+            in_place=False,
+        )
+        return metric_data(request, product, metric, status=409, conflict=conflict)
     return metric_data(request, product, metric)
 
 
@@ -311,7 +320,7 @@ def keyresult_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     }
     form = KeyResultForm(request.POST or None, product=product, initial=initial)
     if request.method == "POST" and form.is_valid():
-        key_result = form.save()
+        key_result = services.key_result_create(values=form.model_values())
         messages.success(request, "Key result added.")
         return redirect("metrics:keyresult_detail", product.slug, key_result.pk)
     return render(
@@ -331,13 +340,25 @@ def keyresult_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
         "key_result": key_result,
     }
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in KeyResultForm.Meta.fields}
         try:
-            versioned_update(
-                instance=key_result, version=posted_version(request), values=fields
+            services.key_result_update(
+                key_result=key_result,
+                version=form.cleaned_data["version"],
+                values=form.model_values(),
             )
-        except StaleVersionError as conflict:
-            context["theirs"] = conflict.current
+        except StaleVersion as stale:
+            page_url = (
+                reverse("metrics:keyresult_detail", args=[product.slug, pk])
+                if stale.current
+                else reverse("metrics:metric_list", args=[product.slug])
+            )
+            context["conflict"] = Conflict.from_form(
+                form,
+                stale,
+                subject="key result",
+                keep_mine_url=request.path,
+                keep_theirs_url=page_url,
+            )
             return render(request, "metrics/keyresult_form.html", context, status=409)
         messages.success(request, "Key result saved.")
         return redirect("metrics:keyresult_detail", product.slug, key_result.pk)
@@ -383,9 +404,11 @@ def checkin_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
     key_result = key_result_for(product, pk)
     form = CheckInForm(request.POST)
     if form.is_valid():
-        form.instance.key_result = key_result
-        form.instance.author = request.user
-        form.save()
+        services.check_in_create(
+            key_result=key_result,
+            author=request.user,
+            values={name: form.cleaned_data[name] for name in CheckInForm.Meta.fields},
+        )
         if not request.htmx:
             return redirect("metrics:keyresult_detail", product.slug, key_result.pk)
         context = keyresult_context(request, product, key_result)
@@ -458,7 +481,7 @@ def token_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "metrics/token_list.html", token_context(product, form=form)
         )
-    token, secret = ApiToken.issue(
+    token, secret = strategy_services.api_token_create(
         product=product, name=form.cleaned_data["name"], created_by=request.user
     )
     response = render(
@@ -475,6 +498,6 @@ def token_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def token_revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     token = get_object_or_404(ApiToken.objects.active(), product=product, pk=pk)
-    token.revoke()
+    strategy_services.api_token_revoke(token=token)
     messages.success(request, f"Revoked {token.name}. Requests with it now fail.")
     return redirect("metrics:token_list", product.slug)

@@ -10,32 +10,25 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from strategy.concurrency import VersionedFormMixin
 from strategy.models import Company, Goal, Product, Theme
 
 # Paths under /products/ that are pages rather than products.
 RESERVED_SLUGS = {"new"}
 
 
-class VersionedForm(forms.ModelForm):
-    """A model form that also carries the version it was rendered with."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+class InlineEditForm(VersionedFormMixin, forms.ModelForm):
+    """An edit form shown in place of what it edits, carrying its version."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
         first = next(iter(self._meta.fields or []), None)
         if first in self.fields:
             # An inline edit opens with the cursor in its first field.
             self.fields[first].widget.attrs["autofocus"] = True
 
-    def changed_values(self) -> dict[str, Any]:
-        """Return the model fields this form edits, with their cleaned values."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
-
-class CompanyForm(VersionedForm):
+class CompanyForm(InlineEditForm):
     class Meta:
         model = Company
         fields = ["name", "mission", "vision"]
@@ -45,7 +38,7 @@ class CompanyForm(VersionedForm):
         }
 
 
-class VisionBoardForm(VersionedForm):
+class VisionBoardForm(InlineEditForm):
     """The product vision board: the north star and the four boxes beneath it."""
 
     class Meta:
@@ -135,7 +128,7 @@ class ProductSettingsForm(ProductForm):
         fields = ["name", "slug", "editors"]
 
 
-class ThemeForm(VersionedForm):
+class ThemeForm(InlineEditForm):
     class Meta:
         model = Theme
         fields = ["title", "description", "start_year", "end_year"]
@@ -145,7 +138,6 @@ class ThemeForm(VersionedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
-            del self.fields["version"]
             year = timezone.localdate().year
             self.initial.setdefault("start_year", year)
             self.initial.setdefault("end_year", year + 2)
@@ -161,7 +153,7 @@ class ThemeForm(VersionedForm):
         return self.cleaned_data
 
 
-class GoalForm(VersionedForm):
+class GoalForm(InlineEditForm):
     class Meta:
         model = Goal
         fields = ["title", "theme", "description", "start_date", "end_date", "status"]
@@ -187,7 +179,6 @@ class GoalForm(VersionedForm):
                 if choice[0] != Goal.Status.ARCHIVED
             ]
         if not self.instance.pk:
-            del self.fields["version"]
             today = timezone.localdate()
             self.initial.setdefault("start_date", today)
             self.initial.setdefault("end_date", today + dt.timedelta(days=365))

@@ -1,59 +1,137 @@
-"""Writes on strategy rows that need more than a plain `form.save()`."""
+"""Every write to the company, products, themes, goals and API tokens.
+
+Each write runs in one transaction and bumps the plan's revision first
+(`strategy.revision`), which also locks the product row, so writes to one
+plan are serialised. Edits carry the version they were rendered with and
+save through `update_if_version`: a stale version raises StaleVersion and
+rolls back, revision bump included.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
-from strategy.models import Goal, Theme
-
-
-class StaleVersionError(Exception):
-    """Someone else saved the row after this edit started."""
-
-    def __init__(self, current: models.Model) -> None:
-        super().__init__(f"{current} changed since it was loaded")
-        self.current = current
+from strategy.concurrency import update_if_version
+from strategy.models import ApiToken, Company, Goal, Product, Theme
+from strategy.revision import every_plan_changed, plan_changed
 
 
 @transaction.atomic
-def versioned_update(
-    *, instance: models.Model, version: int, values: dict[str, Any]
-) -> models.Model:
-    """Save values on instance only if its row still has the given version.
+def company_update(
+    *, company: Company, version: int, values: Mapping[str, Any]
+) -> Company:
+    """Save the company's name, mission and vision.
 
-    Return the row as saved. Raise StaleVersionError, carrying the row as it is
-    now, when another edit got there first: nothing is overwritten.
+    Every product's pages show the company, so every plan changes.
     """
-    model = type(instance)
-    updated = model.objects.filter(pk=instance.pk, version=version).update(
-        **values, version=version + 1
+    every_plan_changed()
+    return update_if_version(company, version=version, values=values)
+
+
+@transaction.atomic
+def product_create(
+    *,
+    name: str,
+    slug: str,
+    vision_statement: str = "",
+    editors: Iterable[Any] = (),
+) -> Product:
+    """Create a product and choose who edits it."""
+    product = Product.objects.create(
+        name=name, slug=slug, vision_statement=vision_statement
     )
-    if not updated:
-        raise StaleVersionError(model.objects.get(pk=instance.pk))
-    for name, value in values.items():
-        setattr(instance, name, value)
-    instance.version = version + 1
-    return instance
+    product.editors.set(editors)
+    product.revision = plan_changed(product.pk)
+    return product
 
 
-def theme_create(*, product: Any, values: dict[str, Any]) -> Theme:
+@transaction.atomic
+def product_update_settings(
+    *, product: Product, name: str, slug: str, editors: Iterable[Any]
+) -> Product:
+    """Rename a product and change its editors.
+
+    Only these fields are written: the vision board's text and the revision
+    keep what others saved since the product was loaded.
+    """
+    product.revision = plan_changed(product.pk)
+    product.name, product.slug = name, slug
+    product.save(update_fields=["name", "slug"])
+    product.editors.set(editors)
+    return product
+
+
+@transaction.atomic
+def vision_board_update(
+    *, product: Product, version: int, values: Mapping[str, Any]
+) -> Product:
+    """Save the product's vision and the four boxes beneath it."""
+    revision = plan_changed(product.pk)
+    update_if_version(product, version=version, values=values)
+    product.revision = revision
+    return product
+
+
+@transaction.atomic
+def theme_create(*, product: Product, values: Mapping[str, Any]) -> Theme:
     """Add a theme at the end of the product's strategy."""
+    plan_changed(product.pk)
     last = product.themes.aggregate(last=models.Max("position"))["last"]
     return Theme.objects.create(
         product=product, position=0 if last is None else last + 1, **values
     )
 
 
+@transaction.atomic
+def theme_update(*, theme: Theme, version: int, values: Mapping[str, Any]) -> Theme:
+    plan_changed(theme.product_id)
+    return update_if_version(theme, version=version, values=values)
+
+
+@transaction.atomic
+def goal_create(*, product: Product, values: Mapping[str, Any]) -> Goal:
+    plan_changed(product.pk)
+    return Goal.objects.create(product=product, **values)
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, version: int, values: Mapping[str, Any]) -> Goal:
+    plan_changed(goal.product_id)
+    return update_if_version(goal, version=version, values=values)
+
+
+@transaction.atomic
 def goal_set_archived(*, goal: Goal, is_archived: bool) -> Goal:
     """Archive a goal, or bring it back as an active goal.
 
     The version moves on, so an edit form opened before the archive cannot
     silently undo it.
     """
+    plan_changed(goal.product_id)
     status = Goal.Status.ARCHIVED if is_archived else Goal.Status.ACTIVE
     Goal.objects.filter(pk=goal.pk).update(status=status, version=F("version") + 1)
     goal.refresh_from_db(fields=["status", "version"])
     return goal
+
+
+@transaction.atomic
+def api_token_create(
+    *, product: Product, name: str, created_by: Any = None
+) -> tuple[ApiToken, str]:
+    """Issue a token; return it with its secret, which is shown only once."""
+    plan_changed(product.pk)
+    return ApiToken.issue(product=product, name=name, created_by=created_by)
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token: requests with it fail from now on."""
+    plan_changed(token.product_id)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token

@@ -7,27 +7,30 @@ answers 409 with the conflict partial, so no one's text is overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.forms import ModelForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from config.types import HtmxHttpRequest
 from strategy import services
+from strategy.concurrency import Conflict, StaleVersion, render_conflict
 from strategy.forms import (
     CompanyForm,
     GoalForm,
+    InlineEditForm,
     ProductForm,
     ProductSettingsForm,
     ThemeForm,
-    VersionedForm,
     VisionBoardForm,
 )
 from strategy.models import Company, Goal, Product, Theme
@@ -38,17 +41,21 @@ from strategy.permissions import (
     product_for_editor,
     product_for_viewer,
 )
-from strategy.services import StaleVersionError, goal_set_archived, versioned_update
 
 COMPANY_TEMPLATE = "strategy/company_detail.html"
 PRODUCT_TEMPLATE = "strategy/product_detail.html"
 GOAL_TEMPLATE = "strategy/goal_detail.html"
 
 
-def _save_versioned(
+def _save_inline(
     request: HtmxHttpRequest,
-    form: VersionedForm,
+    form: InlineEditForm,
     *,
+    save: Callable[..., object],
+    subject: str,
+    target: str,
+    read_url: str,
+    page_url: str,
     template_name: str,
     context: dict[str, Any],
     read_partial: str,
@@ -56,81 +63,31 @@ def _save_versioned(
 ) -> HttpResponse | None:
     """Validate and save an inline edit; return the response for htmx.
 
-    Return None after a successful save from a plain (non-htmx) form, so the
-    caller can redirect.
+    `save(version=..., values=...)` is the service that writes. A stale
+    version answers 409 with the conflict in place of the form (`target` is
+    the id of the edited region). Return None after a successful save from a
+    plain (non-htmx) form, so the caller can redirect.
     """
     if not form.is_valid():
         return render(
             request, f"{template_name}#{form_partial}", {**context, "form": form}
         )
     try:
-        versioned_update(
-            instance=form.instance,
-            version=form.cleaned_data["version"],
-            values=form.changed_values(),
-        )
-    except StaleVersionError as conflict:
-        return _conflict(
-            request,
+        save(version=form.cleaned_data["version"], values=form.model_values())
+    except StaleVersion as stale:
+        conflict = Conflict.from_form(
             form,
-            conflict,
-            template_name=template_name,
-            context=context,
-            form_partial=form_partial,
+            stale,
+            subject=subject,
+            keep_mine_url=request.path,
+            keep_theirs_url=read_url,
+            target=target,
+            page_url=page_url,
         )
+        return render_conflict(request, conflict, context=context)
     if not request.htmx:
         return None
     return render(request, f"{template_name}#{read_partial}", context)
-
-
-def _conflict(
-    request: HtmxHttpRequest,
-    form: VersionedForm,
-    conflict: StaleVersionError,
-    *,
-    template_name: str,
-    context: dict[str, Any],
-    form_partial: str,
-) -> HttpResponse:
-    """Answer 409: their saved values beside yours, yours kept in the form.
-
-    The form now carries their version, so saving again is a deliberate
-    choice to replace their text with yours.
-    """
-    theirs = conflict.current
-    data = form.data.copy()
-    data["version"] = theirs.version
-    retry = type(form)(data, instance=theirs, **_form_kwargs(form))
-    differences = [
-        {
-            "label": form.fields[name].label,
-            "theirs": _display(theirs, name),
-            "yours": _display(form.instance, name, form.cleaned_data[name]),
-        }
-        for name in form._meta.fields
-        if getattr(theirs, name) != form.cleaned_data[name]
-    ]
-    return render(
-        request,
-        f"{template_name}#{form_partial}",
-        {**context, "form": retry, "conflict": differences},
-        status=409,
-    )
-
-
-def _form_kwargs(form: ModelForm) -> dict[str, Any]:
-    product = getattr(form, "product", None)
-    return {"product": product} if product is not None else {}
-
-
-def _display(instance: Any, name: str, value: Any = ...) -> str:
-    """Return a field's value as a person reads it (choices by their label)."""
-    if value is ...:
-        value = getattr(instance, name)
-    field = instance._meta.get_field(name)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return "" if value is None else str(value)
 
 
 # Products ---------------------------------------------------------------
@@ -169,7 +126,12 @@ def product_create(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        product = form.save()
+        product = services.product_create(
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            vision_statement=form.cleaned_data["vision_statement"],
+            editors=form.cleaned_data["editors"],
+        )
         return redirect(product)
     return render(request, "strategy/product_form.html", {"form": form})
 
@@ -183,7 +145,12 @@ def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product, slug=slug)
     form = ProductSettingsForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
-        product = form.save()
+        product = services.product_update_settings(
+            product=product,
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            editors=form.cleaned_data["editors"],
+        )
         return redirect(product)
     return render(
         request, "strategy/product_form.html", {"form": form, "product": product}
@@ -250,9 +217,14 @@ def vision_board_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             {**context, "form": VisionBoardForm(instance=product)},
         )
     form = VisionBoardForm(request.POST, instance=product)
-    response = _save_versioned(
+    response = _save_inline(
         request,
         form,
+        save=partial(services.vision_board_update, product=product),
+        subject="vision board",
+        target="vision-board",
+        read_url=reverse("strategy:vision_board", args=[product.slug]),
+        page_url=product.get_absolute_url(),
         template_name=PRODUCT_TEMPLATE,
         context=context,
         read_partial="vision-board",
@@ -281,7 +253,7 @@ def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     form = ThemeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.theme_create(product=product, values=form.cleaned_data)
+        services.theme_create(product=product, values=form.model_values())
         if not request.htmx:
             return redirect(product)
         return _strategy_section(request, product)
@@ -318,9 +290,14 @@ def theme_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             {**context, "form": ThemeForm(instance=theme)},
         )
     form = ThemeForm(request.POST, instance=theme)
-    response = _save_versioned(
+    response = _save_inline(
         request,
         form,
+        save=partial(services.theme_update, theme=theme),
+        subject="theme",
+        target=f"theme-{theme.pk}-header",
+        read_url=reverse("strategy:theme_detail", args=[product.slug, theme.pk]),
+        page_url=f"{product.get_absolute_url()}#theme-{theme.pk}",
         template_name=PRODUCT_TEMPLATE,
         context=context,
         read_partial="theme-header",
@@ -350,8 +327,7 @@ def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         initial["theme"] = product.themes.filter(pk=theme_id).first()
     form = GoalForm(request.POST or None, product=product, initial=initial)
     if request.method == "POST" and form.is_valid():
-        form.instance.product = product
-        goal = form.save()
+        goal = services.goal_create(product=product, values=form.model_values())
         if not request.htmx:
             return redirect("strategy:goal_detail", product.slug, goal.pk)
         return _strategy_section(request, product)
@@ -398,9 +374,15 @@ def goal_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             {**context, "form": GoalForm(instance=goal, product=product)},
         )
     form = GoalForm(request.POST, instance=goal, product=product)
-    response = _save_versioned(
+    goal_url = reverse("strategy:goal_detail", args=[product.slug, goal.pk])
+    response = _save_inline(
         request,
         form,
+        save=partial(services.goal_update, goal=goal),
+        subject="goal",
+        target="goal-summary",
+        read_url=goal_url,
+        page_url=goal_url,
         template_name=GOAL_TEMPLATE,
         context=context,
         read_partial="goal-summary",
@@ -415,7 +397,9 @@ def goal_archive(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Archive a goal (hidden from the overview), or restore it."""
     product = product_for_editor(request.user, slug)
     goal = _goal(product, pk)
-    goal_set_archived(goal=goal, is_archived=request.POST.get("archived") != "0")
+    services.goal_set_archived(
+        goal=goal, is_archived=request.POST.get("archived") != "0"
+    )
     return redirect("strategy:goal_detail", product.slug, goal.pk)
 
 
@@ -453,9 +437,15 @@ def company_edit(request: HtmxHttpRequest) -> HttpResponse:
             {**context, "form": CompanyForm(instance=company)},
         )
     form = CompanyForm(request.POST, instance=company)
-    response = _save_versioned(
+    company_url = reverse("strategy:company")
+    response = _save_inline(
         request,
         form,
+        save=partial(services.company_update, company=company),
+        subject="company page",
+        target="company-statement",
+        read_url=company_url,
+        page_url=company_url,
         template_name=COMPANY_TEMPLATE,
         context=context,
         read_partial="company-statement",

@@ -63,7 +63,9 @@ def test_a_vision_saved_meanwhile_shows_both_versions(
     page.get_by_role("button", name="Save").click()
 
     expect(
-        page.get_by_text("Someone else saved this while you were editing.")
+        page.get_by_text(
+            "Someone else saved this vision board while you were editing it."
+        )
     ).to_be_visible()
     expect(page.locator("body")).to_contain_text("Theirs")
     assert Product.objects.get(pk=product.pk).vision_statement == "Theirs"
@@ -80,9 +82,8 @@ def test_a_measurement_changed_meanwhile_shows_the_conflict(
     page.goto(f"{live_server.url}/products/fabrikam-style/metrics/{metric.pk}/")
     page.locator("#metric-data").get_by_role("button", name="Edit").first.click()
     expect(page.locator("#metric-data input[id^=edit-value]")).to_be_visible()
-    # A later timestamp than the one the form holds, whatever the clock says.
     Measurement.objects.filter(pk=measurement.pk).update(
-        value=Decimal(120), updated_at=measurement.updated_at + dt.timedelta(seconds=1)
+        value=Decimal(120), version=measurement.version + 1
     )
 
     page.locator("#metric-data input[id^=edit-value]").fill("130")
@@ -90,7 +91,7 @@ def test_a_measurement_changed_meanwhile_shows_the_conflict(
 
     expect(
         page.get_by_text(
-            "Someone else changed this measurement while you were editing."
+            "Someone else saved this measurement while you were editing it."
         )
     ).to_be_visible()
     assert Measurement.objects.get(pk=measurement.pk).value == Decimal(120)

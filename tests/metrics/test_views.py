@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -290,7 +291,7 @@ def test_measurement_edit_row_renders_inputs(editor_client, metric):
     )
 
     assert b'class="edit-row"' in response.content
-    assert b'name="updated_at"' in response.content
+    assert b'name="version" value="1"' in response.content
 
 
 def test_measurement_edit_saves_when_nobody_else_changed_it(editor_client, metric):
@@ -305,7 +306,7 @@ def test_measurement_edit_saves_when_nobody_else_changed_it(editor_client, metri
             "date": "2026-01-02",
             "value": "7",
             "note": "fixed",
-            "updated_at": measurement.updated_at.isoformat(),
+            "version": measurement.version,
         },
         headers={"HX-Request": "true"},
     )
@@ -318,9 +319,7 @@ def test_measurement_edit_saves_when_nobody_else_changed_it(editor_client, metri
     )
 
 
-def test_measurement_edit_with_an_impossible_timestamp_is_a_conflict(
-    editor_client, metric
-):
+def test_measurement_edit_with_a_garbled_version_is_a_conflict(editor_client, metric):
     measurement = MeasurementFactory(metric=metric, value=5)
 
     response = editor_client.post(
@@ -332,7 +331,7 @@ def test_measurement_edit_with_an_impossible_timestamp_is_a_conflict(
             "date": measurement.date.isoformat(),
             "value": "7",
             "note": "",
-            "updated_at": "2026-13-45T00:00:00",
+            "version": "2026-13-45T00:00:00",
         },
         headers={"HX-Request": "true"},
     )
@@ -346,10 +345,8 @@ def test_measurement_edit_after_someone_else_changed_it_answers_conflict(
     editor_client, metric
 ):
     measurement = MeasurementFactory(metric=metric, value=5)
-    seen = measurement.updated_at.isoformat()
-    Measurement.objects.filter(pk=measurement.pk).update(
-        value=6, updated_at=measurement.updated_at + dt.timedelta(seconds=1)
-    )
+    seen = measurement.version
+    Measurement.objects.filter(pk=measurement.pk).update(value=6, version=seen + 1)
 
     response = editor_client.post(
         reverse(
@@ -360,13 +357,13 @@ def test_measurement_edit_after_someone_else_changed_it_answers_conflict(
             "date": measurement.date.isoformat(),
             "value": "7",
             "note": "",
-            "updated_at": seen,
+            "version": seen,
         },
         headers={"HX-Request": "true"},
     )
 
     assert response.status_code == 409
-    assert b"Someone else changed this measurement" in response.content
+    assert b"Someone else saved this measurement" in response.content
     assert b'value="7"' in response.content
     measurement.refresh_from_db()
     assert measurement.value == 6
@@ -380,6 +377,7 @@ def test_measurement_delete_removes_it(editor_client, metric):
             "metrics:measurement_delete",
             args=["fabrikam-style", metric.pk, measurement.pk],
         ),
+        {"version": measurement.version},
         headers={"HX-Request": "true"},
     )
 
@@ -398,6 +396,75 @@ def test_measurement_delete_refuses_viewers(viewer_client, metric):
 
     assert response.status_code == 403
     assert metric.measurements.exists()
+
+
+def test_measurement_delete_of_a_value_changed_meanwhile_answers_conflict(
+    editor_client, metric
+):
+    """A stale delete keeps the row and offers to delete it anyway."""
+    measurement = MeasurementFactory(metric=metric, value=5)
+    Measurement.objects.filter(pk=measurement.pk).update(value=6, version=2)
+
+    response = editor_client.post(
+        reverse(
+            "metrics:measurement_delete",
+            args=["fabrikam-style", metric.pk, measurement.pk],
+        ),
+        {"version": 1},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 409
+    assert b"Someone else saved this measurement while you were deleting it." in (
+        response.content
+    )
+    assert b'name="version" value="2"' in response.content
+    assert b"Delete anyway" in response.content
+    assert metric.measurements.get().value == 6
+
+
+def test_measurement_delete_without_a_version_is_refused(editor_client, metric):
+    MeasurementFactory(metric=metric)
+
+    response = editor_client.post(
+        reverse(
+            "metrics:measurement_delete",
+            args=["fabrikam-style", metric.pk, metric.measurements.get().pk],
+        ),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 409
+    assert metric.measurements.exists()
+
+
+def test_measurement_conflict_keep_mine_saves_what_was_typed(editor_client, metric):
+    """ "Keep mine" re-posts the typed values with the version saved now."""
+    measurement = MeasurementFactory(metric=metric, date=dt.date(2026, 1, 1), value=5)
+    Measurement.objects.filter(pk=measurement.pk).update(value=6, version=2)
+    url = reverse(
+        "metrics:measurement_edit", args=["fabrikam-style", metric.pk, measurement.pk]
+    )
+    conflict = editor_client.post(
+        url,
+        {"date": "2026-01-01", "value": "7", "note": "", "version": 1},
+        headers={"HX-Request": "true"},
+    )
+    html = conflict.content.decode()
+    keep_mine_form = html[html.index("data-conflict") : html.index("</form>")]
+    keep_mine = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)">', keep_mine_form
+        )
+    )
+
+    response = editor_client.post(url, keep_mine, headers={"HX-Request": "true"})
+
+    assert conflict.status_code == 409
+    assert keep_mine["version"] == "2"
+    assert response.status_code == 200
+    measurement.refresh_from_db()
+    assert (measurement.value, measurement.version) == (Decimal(7), 3)
 
 
 # Key results

@@ -283,6 +283,55 @@ def test_vision_board_edit_with_stale_version_answers_409_and_keeps_theirs(
     assert product.vision_statement == "Their vision"
 
 
+def test_vision_board_conflict_keep_mine_saves_over_theirs(editor_client, product):
+    """ "Keep mine" re-posts what was typed with their version: a deliberate save."""
+    Product.objects.filter(pk=product.pk).update(
+        vision_statement="Their vision", version=2
+    )
+    url = reverse("strategy:vision_board_edit", args=[product.slug])
+    conflict = editor_client.post(
+        url, {"version": 1, "vision_statement": "My vision"}, headers=HTMX
+    )
+    keep_mine = dict(
+        re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', conflict.text)
+    )
+
+    response = editor_client.post(url, keep_mine, headers=HTMX)
+
+    assert keep_mine["version"] == "2"
+    assert response.status_code == 200
+    assert '<section id="vision-board"' in response.text
+    product.refresh_from_db()
+    assert (product.vision_statement, product.version) == ("My vision", 3)
+
+
+def test_vision_board_conflict_without_htmx_is_a_whole_page(editor_client, product):
+    """A plain form post gets the conflict as a page, with plain buttons."""
+    Product.objects.filter(pk=product.pk).update(version=2)
+
+    response = editor_client.post(
+        reverse("strategy:vision_board_edit", args=[product.slug]),
+        {"version": 1, "vision_statement": "My vision"},
+    )
+
+    assert response.status_code == 409
+    assert "<html" in response.text
+    assert "Someone else saved this vision board" in response.text
+    assert f'href="{product.get_absolute_url()}"' in response.text
+
+
+def test_vision_board_edit_without_a_version_is_a_conflict(editor_client, product):
+    response = editor_client.post(
+        reverse("strategy:vision_board_edit", args=[product.slug]),
+        {"vision_statement": "My vision"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 409
+    product.refresh_from_db()
+    assert product.vision_statement != "My vision"
+
+
 def test_company_edit_saves_for_admins(admin_client):
     company = Company.load()
 
