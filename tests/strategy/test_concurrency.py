@@ -54,7 +54,10 @@ def test_update_if_version_saves_and_moves_the_version_on():
 
 def test_update_if_version_stamps_updated_at_when_the_model_has_one():
     measurement = MeasurementFactory(value=Decimal(5))
-    before = measurement.updated_at
+    # A stamp well in the past: the check must not hang on the clock ticking
+    # between two calls (a coarse clock gives both calls the same time).
+    before = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    Measurement.objects.filter(pk=measurement.pk).update(updated_at=before)
 
     with transaction.atomic():
         update_if_version(measurement, version=1, values={"value": Decimal(6)})
