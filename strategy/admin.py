@@ -1,13 +1,126 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import admin
+from django.db import models, router, transaction
+from django.db.models import F
+from django.forms import BaseFormSet, ModelForm
+from django.http import HttpRequest
 
 from strategy.models import ApiToken, Company, Goal, Product, Theme
+from strategy.revision import every_plan_changed, plan_changed
+
+
+class PlanRevisionAdmin(admin.ModelAdmin):
+    """A model admin whose saves and deletes bump the plan's revision.
+
+    The admin writes past the service layer, so it keeps the same promise
+    itself: every save or delete bumps the revision of the product the row
+    belongs to, in the admin's transaction (a row moved to another product
+    bumps both). Saving an existing row, or an inline row, also moves its
+    `version` on, so an edit form opened before gets a conflict instead of
+    overwriting the admin's change; a row's own `revision` is left as the
+    services keep it.
+
+    Subclass it and say which product a row belongs to:
+
+        @admin.register(Outcome)
+        class OutcomeAdmin(PlanRevisionAdmin):
+            def product_id_of(self, obj: Outcome) -> int | None:
+                return obj.roadmap.product_id
+
+    For rows every product shows (the company, teams), set
+    `changes_every_plan = True` instead.
+    """
+
+    changes_every_plan = False
+
+    def product_id_of(self, obj: Any) -> int | None:
+        """Return the id of the product whose plan shows obj."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define product_id_of(obj) "
+            "or set changes_every_plan = True."
+        )
+
+    def _plans_changed(self, product_ids: Iterable[int | None]) -> None:
+        if self.changes_every_plan:
+            every_plan_changed()
+            return
+        # A fixed order, so two admins saving never wait on each other in a
+        # circle.
+        for pk in sorted({pk for pk in product_ids if pk is not None}):
+            plan_changed(pk)
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm, change: bool
+    ) -> None:
+        stored = None
+        if change and obj.pk is not None:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+        before: set[int | None] = set()
+        if stored is not None and not self.changes_every_plan:
+            before.add(self.product_id_of(stored))
+        # Bump (and so lock) before writing, like the services do.
+        self._plans_changed(before)
+        owned = []
+        if stored is not None:
+            owned = [name for name in ("version", "revision") if _has_field(obj, name)]
+            if "version" in owned:
+                obj.version = F("version") + 1
+            if "revision" in owned:
+                # Bumped by services only; the admin's copy may be stale.
+                obj.revision = F("revision")
+        super().save_model(request, obj, form, change)
+        if owned:
+            obj.refresh_from_db(fields=owned)
+        if not self.changes_every_plan:
+            self._plans_changed({self.product_id_of(obj)} - before)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseFormSet, change: bool
+    ) -> None:
+        # Inline rows belong to the parent's product, whose revision
+        # save_model has bumped; edited ones move their version on.
+        edited = [
+            each.instance
+            for each in formset.initial_forms
+            if each.has_changed()
+            and not each.cleaned_data.get("DELETE")
+            and _has_field(each.instance, "version")
+        ]
+        for instance in edited:
+            instance.version = F("version") + 1
+        super().save_formset(request, form, formset, change)
+        for instance in edited:
+            instance.refresh_from_db(fields=["version"])
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self._plans_changed(
+            [] if self.changes_every_plan else [self.product_id_of(obj)]
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        with transaction.atomic(using=router.db_for_write(queryset.model)):
+            self._plans_changed(
+                []
+                if self.changes_every_plan
+                else [self.product_id_of(obj) for obj in queryset]
+            )
+            super().delete_queryset(request, queryset)
+
+
+def _has_field(obj: models.Model, name: str) -> bool:
+    return any(field.name == name for field in obj._meta.concrete_fields)
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(PlanRevisionAdmin):
     list_display = ["name"]
+    readonly_fields = ["version"]
+    changes_every_plan = True
 
 
 class ThemeInline(admin.TabularInline):
@@ -17,29 +130,41 @@ class ThemeInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(PlanRevisionAdmin):
     list_display = ["name", "slug", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["editors"]
     search_fields = ["name"]
+    readonly_fields = ["version", "revision"]
     inlines = [ThemeInline]
+
+    def product_id_of(self, obj: Product) -> int | None:
+        return obj.pk
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(PlanRevisionAdmin):
     list_display = ["title", "product", "start_year", "end_year", "position"]
     list_filter = ["product"]
+    readonly_fields = ["version"]
+
+    def product_id_of(self, obj: Theme) -> int | None:
+        return obj.product_id
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(PlanRevisionAdmin):
     list_display = ["title", "product", "theme", "status", "start_date", "end_date"]
     list_filter = ["product", "status"]
     search_fields = ["title"]
+    readonly_fields = ["version"]
+
+    def product_id_of(self, obj: Goal) -> int | None:
+        return obj.product_id
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PlanRevisionAdmin):
     list_display = [
         "name",
         "product",
@@ -55,3 +180,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # Tokens are issued from the product's settings page, where the secret
         # can be shown once; the admin could only store an unusable hash.
         return False
+
+    def product_id_of(self, obj: ApiToken) -> int | None:
+        return obj.product_id
