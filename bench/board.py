@@ -10,9 +10,12 @@ gunicorn on 127.0.0.1 (2 workers, `-c gunicorn.conf.py` when the project has
 one). Then it measures, per size:
 
 1. the board GET right after a card save (save a feature's title through its
-   edit URL, then GET the board; repeated), p50/p95 and the 4x/1x ratio;
+   edit URL, then GET the board; 40 rounds, fewer once a size has spent
+   --budget seconds on them), p50/p95 and the 4x/1x ratio;
 2. the warm board under wrk (`-c8 -t2 -d10s --latency`) beside a static file
-   of the same bytes served by the same gunicorn (whitenoise), and the ratio;
+   of the same bytes served by the same gunicorn (whitenoise; the copy is
+   written into STATIC_ROOT after `collectstatic`, as `make serve` runs it,
+   and removed at the end), and the ratio;
 3. the board's bytes on the wire with and without `Accept-Encoding: gzip`;
 4. card save and card move p50/p95 over loopback, and card saves in-process
    through Django's test client;
@@ -50,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WORKERS = 2
+MIN_SAMPLES = 10
 HORIZONS = ["current", "soon", "future"]
 
 
@@ -378,15 +382,27 @@ class Gunicorn:
         self.log.unlink(missing_ok=True)
 
 
-def measure_over_http(board: Board, client: Http, saves: int, moves: int) -> None:
+def measure_over_http(
+    board: Board, client: Http, saves: int, moves: int, budget_s: float
+) -> None:
+    """Time save-then-board rounds, moves and the page's bytes over loopback.
+
+    A slow board must not make the bench take forever: each loop stops at
+    its time budget once it has MIN_SAMPLES samples (n is printed).
+    """
     from django.urls import reverse
 
     from roadmap.models import Feature
 
     board_path = reverse("roadmap:board", args=[board.slug])
+    deadline = math.inf
     # Two uncounted rounds, so each worker has compiled the templates and
     # imported what a save and a board need before the counted ones.
     for index in range(-2, saves):
+        if index == 0:
+            deadline = time.monotonic() + budget_s
+        if index >= MIN_SAMPLES and time.monotonic() > deadline:
+            break
         url, data = feature_form(
             board.feature_ids[index % len(board.feature_ids)], index
         )
@@ -401,7 +417,10 @@ def measure_over_http(board: Board, client: Http, saves: int, moves: int) -> Non
         board.save_ms.append(saved.ms)
         board.board_after_save_ms.append(page.ms)
 
+    deadline = time.monotonic() + budget_s / 3
     for index in range(moves):
+        if index >= MIN_SAMPLES // 2 and time.monotonic() > deadline:
+            break
         feature_id = board.feature_ids[(index // 2) % len(board.feature_ids)]
         feature = Feature.objects.get(pk=feature_id)
         others = [h for h in HORIZONS if h != feature.horizon]
@@ -578,6 +597,12 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=10)
     parser.add_argument("--in-process-saves", type=int, default=20)
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60,
+        help="seconds per size for the save + GET rounds (a third for moves)",
+    )
     args = parser.parse_args()
 
     began = time.perf_counter()
@@ -645,7 +670,7 @@ def main() -> None:
         client = Http(server.port, session_for(editor))
         phase("gunicorn start")
         for board in boards:
-            measure_over_http(board, client, args.saves, args.moves)
+            measure_over_http(board, client, args.saves, args.moves, args.budget)
         phase("loopback")
         for board in boards:
             measure_wrk(board, client, args.wrk_seconds)
