@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
 from roadmap.models import (
@@ -13,26 +15,38 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
+from strategy.admin import PlanRevisionAdmin
+
+
+class RoadmapRowAdmin(PlanRevisionAdmin):
+    """Saves and deletes here change what the product's board shows."""
+
+    def product_id_of(self, obj: Any) -> int | None:
+        return obj.roadmap.product_id
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(admin.ModelAdmin):
+class RoadmapAdmin(PlanRevisionAdmin):
     list_display = [
         "product",
         "current_label",
         "soon_label",
         "future_label",
-        "revision",
     ]
+
+    def product_id_of(self, obj: Roadmap) -> int | None:
+        return obj.product_id
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(PlanRevisionAdmin):
+    # Teams are shared by every product's board.
+    changes_every_plan = True
     list_display = ["name"]
     search_fields = ["name"]
 
 
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(RoadmapRowAdmin):
     list_display = [
         "__str__",
         "roadmap",
@@ -70,14 +84,20 @@ class FeatureAdmin(CardAdmin):
 
 
 @admin.register(TeamDependency)
-class TeamDependencyAdmin(admin.ModelAdmin):
+class TeamDependencyAdmin(PlanRevisionAdmin):
     list_display = ["__str__", "status"]
+
+    def product_id_of(self, obj: TeamDependency) -> int | None:
+        return obj.outcome.roadmap.product_id
 
 
 @admin.register(Insight)
-class InsightAdmin(admin.ModelAdmin):
+class InsightAdmin(PlanRevisionAdmin):
     list_display = ["__str__", "product", "source", "account", "created_at"]
     list_filter = ["product", "source"]
+
+    def product_id_of(self, obj: Insight) -> int | None:
+        return obj.product_id
 
 
 @admin.register(ChangeEntry)

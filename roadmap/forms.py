@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 
+from config.forms import FormRenderer
+from metrics.forms import KeyResultForm
+from roadmap.board import BoardFilters, FilterOptions
 from roadmap.models import (
     Challenge,
     Feature,
@@ -17,20 +20,50 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
-from roadmap.queries import BoardFilters
 from strategy.models import Product
 
 
 class BoardFilterForm(forms.Form):
-    """Narrow the board; unknown or malformed values are ignored, never an error."""
+    """Narrow the board; unknown or malformed values are ignored, never an error.
 
-    goal = forms.IntegerField(required=False, min_value=1)
-    theme = forms.IntegerField(required=False, min_value=1)
-    team = forms.IntegerField(required=False, min_value=1)
+    Goals, themes and teams are offered from what the board refers to
+    (`offer`), which is known only once the board is read.
+    """
+
+    default_renderer = FormRenderer
+    goal = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    theme = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    team = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *OutcomeStatus.choices]
+        required=False,
+        choices=[("", "Any status"), *OutcomeStatus.choices],
+        label="Outcome status",
     )
-    q = forms.CharField(required=False, max_length=100, strip=True)
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Search cards",
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+    def offer(self, options: FilterOptions) -> None:
+        """Offer the goals, themes and teams the board refers to."""
+        for name, empty, choices in (
+            ("goal", "All goals", options.goals),
+            ("theme", "All themes", options.themes),
+            ("team", "All teams", options.teams),
+        ):
+            self.fields[name].widget.choices = [
+                ("", empty),
+                *((option.value, option.label) for option in choices),
+            ]
 
     def filters(self) -> BoardFilters:
         self.is_valid()
@@ -55,6 +88,8 @@ class OutcomeChoiceField(forms.ModelChoiceField):
 
 class BoardCardForm(forms.ModelForm):
     """A card form that offers only this product's goals, outcomes and teams."""
+
+    default_renderer = FormRenderer
 
     def __init__(
         self, *args: Any, product: Product, roadmap: Roadmap, **kwargs: Any
@@ -191,15 +226,24 @@ class SuccessMetricForm(BoardCardForm):
 CREATE_FORMS: dict[str, type[BoardCardForm]] = {
     "outcome": OutcomeCreateForm,
     "challenge": ChallengeCreateForm,
-    "metric": SuccessMetricForm,
+    "success_metric": SuccessMetricForm,
     "feature": FeatureCreateForm,
 }
 EDIT_FORMS: dict[str, type[BoardCardForm]] = {
     "outcome": OutcomeForm,
     "challenge": ChallengeForm,
-    "metric": SuccessMetricForm,
+    "success_metric": SuccessMetricForm,
     "feature": FeatureForm,
 }
+
+
+class CardKeyResultForm(KeyResultForm):
+    """The key result edited on its success metric card, with its own version.
+
+    The card's form posts `version`; the key result's travels as `kr_version`.
+    """
+
+    version_field_name = "kr_version"
 
 
 class VersionForm(forms.Form):

@@ -38,9 +38,6 @@ class Roadmap(models.Model):
     )
     soon_hint = models.CharField(max_length=60, blank=True)
     future_hint = models.CharField(max_length=60, blank=True)
-    # Bumped by every change to the board, so an open board can ask cheaply
-    # whether anything changed since it was rendered.
-    revision = models.PositiveIntegerField(default=1)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

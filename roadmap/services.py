@@ -1,10 +1,10 @@
 """Every write to the board: one transaction, a change entry, a new revision.
 
-Each service locks the roadmap row first (by bumping its revision), so board
-writes to the same roadmap are serialised and positions stay consistent.
-Optimistic concurrency is checked with a conditional UPDATE on the card's
-version: zero rows updated means someone saved first, and StaleVersion is
-raised so the caller can show both versions.
+Each service first bumps the product's plan revision (strategy.revision),
+which locks the product row, so board writes to one roadmap are serialised
+and positions stay consistent. Optimistic concurrency is the one mechanism
+of strategy.concurrency: a conditional UPDATE on the card's version, and
+StaleVersion when someone saved first.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Case, F, Max, Value, When
 from django.utils import timezone
 
@@ -30,29 +30,28 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
+from strategy.concurrency import StaleVersion, update_if_version
+from strategy.models import Product
+from strategy.revision import plan_changed
 
 BoardCard = Outcome | Challenge | SuccessMetric | Feature
 
 CARD_MODELS: dict[str, type[BoardCard]] = {
     "outcome": Outcome,
     "challenge": Challenge,
-    "metric": SuccessMetric,
+    "success_metric": SuccessMetric,
     "feature": Feature,
 }
 
 CARD_TYPES = {
     "outcome": ChangeEntry.CardType.OUTCOME,
     "challenge": ChangeEntry.CardType.CHALLENGE,
-    "metric": ChangeEntry.CardType.SUCCESS_METRIC,
+    "success_metric": ChangeEntry.CardType.SUCCESS_METRIC,
     "feature": ChangeEntry.CardType.FEATURE,
 }
 
 # Fields whose change links or unlinks a card rather than editing its text.
 LINK_FIELDS = {"goal", "outcome", "team", "teams"}
-
-
-class StaleVersion(Exception):
-    """The card was saved (or deleted) by someone else since it was rendered."""
 
 
 @dataclass(frozen=True)
@@ -71,16 +70,14 @@ def kind_of(card: BoardCard) -> str:
 
 
 def bump_revision(roadmap: Roadmap) -> int:
-    """Increase the roadmap's revision and return it; locks the row until commit."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Roadmap._meta.db_table} SET revision = revision + 1, "
-            "updated_at = %s WHERE id = %s RETURNING revision",
-            [timezone.now(), roadmap.pk],
-        )
-        (revision,) = cursor.fetchone()
-    roadmap.revision = revision
-    return revision
+    """Mark the product's plan as changed; locks the product row until commit."""
+    return plan_changed(roadmap.product_id)
+
+
+def roadmap_for_write(product: Product) -> Roadmap:
+    """The product's roadmap, made on the first write (reading never makes it)."""
+    roadmap, _ = Roadmap.objects.get_or_create(product=product)
+    return roadmap
 
 
 def as_json(value: Any) -> Any:
@@ -166,18 +163,10 @@ def _renumber(model: type[BoardCard], ordered_ids: Sequence[int]) -> None:
 
 
 def _conditional_update(card: BoardCard, version: int, **values: Any) -> None:
-    now = timezone.now()
-    updated = (
-        type(card)
-        .objects.filter(pk=card.pk, version=version, deleted_at__isnull=True)
-        .update(**values, version=F("version") + 1, updated_at=now)
+    """Save a live card's fields only if it is still at `version`."""
+    update_if_version(
+        card, version=version, values=values, queryset=type(card).objects.alive()
     )
-    if not updated:
-        raise StaleVersion
-    card.version = version + 1
-    card.updated_at = now
-    for name, value in values.items():
-        setattr(card, name, value)
 
 
 @transaction.atomic
@@ -247,9 +236,9 @@ def card_update(
             if _comparable(getattr(kr, name)) != _comparable(new)
         }
     if card.version != version:
-        raise StaleVersion
+        raise StaleVersion(card)
     if key_result_values is not None and card.key_result.version != key_result_version:
-        raise StaleVersion
+        raise StaleVersion(card.key_result)
     revision = bump_revision(roadmap)
     _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
     entries = [
@@ -285,14 +274,12 @@ def card_update(
         )
     if kr_changes:
         kr = card.key_result
-        updated = KeyResult.objects.filter(pk=kr.pk, version=key_result_version).update(
-            **{k: new for k, (_, new) in kr_changes.items()},
-            version=F("version") + 1,
+        update_if_version(
+            kr,
+            version=key_result_version or 0,
+            values={k: new for k, (_, new) in kr_changes.items()},
         )
-        if not updated:
-            raise StaleVersion
         for name, (old, new) in kr_changes.items():
-            setattr(kr, name, new)
             entries.append(
                 _entry(
                     roadmap=roadmap,
@@ -318,8 +305,14 @@ def card_move(
     horizon: str | None = None,
     before_id: int | None = None,
     direction: str | None = None,
+    at_most: int | None = None,
 ) -> MoveResult:
-    """Move a card to another horizon (before a given card) or one step up/down."""
+    """Move a card to another horizon (before a given card) or one step up/down.
+
+    Without a card to go before, the card goes last, or at index `at_most`
+    when the mover's board shows only that many cards of the target cell (so
+    it lands right after the last card they could see).
+    """
     revision = bump_revision(roadmap)
     model = type(card)
     old_horizon, old_position = card.horizon, card.position
@@ -342,7 +335,7 @@ def card_move(
     elif before_id is not None and before_id in ids:
         index = ids.index(before_id)
     else:
-        index = len(ids)
+        index = len(ids) if at_most is None else min(at_most, len(ids))
     ids.insert(index, card.pk)
     _conditional_update(card, version, horizon=target, position=index)
     _renumber(model, ids)
@@ -390,7 +383,7 @@ def outcome_move_linked(
     their current order.
     """
     if outcome.version != version or outcome.is_deleted:
-        raise StaleVersion
+        raise StaleVersion(outcome)
     bump_revision(roadmap)
     horizon = outcome.horizon
     entries = []
@@ -445,15 +438,12 @@ def card_delete(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) 
 def card_restore(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) -> int:
     """Bring a deleted card back to exactly where it was."""
     revision = bump_revision(roadmap)
-    updated = (
-        type(card)
-        .objects.filter(pk=card.pk, version=version, deleted_at__isnull=False)
-        .update(deleted_at=None, version=F("version") + 1, updated_at=timezone.now())
+    update_if_version(
+        card,
+        version=version,
+        values={"deleted_at": None},
+        queryset=type(card).objects.filter(deleted_at__isnull=False),
     )
-    if not updated:
-        raise StaleVersion
-    card.deleted_at = None
-    card.version = version + 1
     _entry(
         roadmap=roadmap,
         actor=actor,

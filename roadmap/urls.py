@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap.views import board as views
-from roadmap.views import line_of_sight
+from roadmap.views import board, cards, line_of_sight, panel
 
 
 class CardKindConverter:
-    regex = "outcome|challenge|metric|feature"
+    regex = "outcome|challenge|success_metric|feature"
 
     def to_python(self, value: str) -> str:
         return value
@@ -21,34 +20,40 @@ register_converter(CardKindConverter, "kind")
 app_name = "roadmap"
 
 urlpatterns = [
-    path("roadmap/", views.board, name="board"),
-    path("roadmap/revision/", views.board_revision, name="board_revision"),
-    path("roadmap/deleted/", views.deleted_cards, name="deleted_cards"),
-    path("roadmap/<kind:kind>/new/", views.card_create, name="card_create"),
-    path("roadmap/<kind:kind>/<int:pk>/", views.card_detail, name="card_detail"),
-    path("roadmap/<kind:kind>/<int:pk>/edit/", views.card_edit, name="card_edit"),
-    path("roadmap/<kind:kind>/<int:pk>/move/", views.card_move, name="card_move"),
-    path("roadmap/<kind:kind>/<int:pk>/delete/", views.card_delete, name="card_delete"),
+    path("roadmap/", board.board, name="board"),
+    path("roadmap/revision/", board.board_revision, name="board_revision"),
+    path(
+        "roadmap/cells/<kind:kind>/<str:horizon>/",
+        board.cell_cards,
+        name="cell_cards",
+    ),
+    path("roadmap/deleted/", panel.deleted_cards, name="deleted_cards"),
+    path("roadmap/<kind:kind>/new/", cards.card_create, name="card_create"),
+    path("roadmap/<kind:kind>/<int:pk>/", cards.card_detail, name="card_detail"),
+    path("roadmap/<kind:kind>/<int:pk>/menu/", cards.card_menu, name="card_menu"),
+    path("roadmap/<kind:kind>/<int:pk>/edit/", cards.card_edit, name="card_edit"),
+    path("roadmap/<kind:kind>/<int:pk>/move/", cards.card_move, name="card_move"),
+    path("roadmap/<kind:kind>/<int:pk>/delete/", cards.card_delete, name="card_delete"),
     path(
         "roadmap/<kind:kind>/<int:pk>/restore/",
-        views.card_restore,
+        cards.card_restore,
         name="card_restore",
     ),
-    path("roadmap/<kind:kind>/<int:pk>/link/", views.card_link, name="card_link"),
-    path("roadmap/outcome/<int:pk>/panel/", views.outcome_panel, name="outcome_panel"),
+    path("roadmap/<kind:kind>/<int:pk>/link/", cards.card_link, name="card_link"),
+    path("roadmap/outcome/<int:pk>/panel/", panel.outcome_panel, name="outcome_panel"),
     path(
         "roadmap/outcome/<int:pk>/move-linked/",
-        views.outcome_move_linked,
+        cards.outcome_move_linked,
         name="outcome_move_linked",
     ),
     path(
         "roadmap/outcome/<int:pk>/dependencies/new/",
-        views.dependency_create,
+        panel.dependency_create,
         name="dependency_create",
     ),
     path(
         "roadmap/outcome/<int:pk>/dependencies/<int:dependency_pk>/delete/",
-        views.dependency_delete,
+        panel.dependency_delete,
         name="dependency_delete",
     ),
     path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),

@@ -1,53 +1,63 @@
-/* The roadmap board: line of sight, drag and drop, keyboard moves, inline
-   editing keys, toasts and keeping the board current. Small and hand-written;
-   every change goes to the server through htmx or fetch with the CSRF header. */
+/* The roadmap board: what htmx cannot do on its own. Line of sight
+   (highlight an outcome's cards and open its panel), drag and drop, the
+   keyboard card menu, toasts, and telling the server how many cards each
+   cell holds. Polling, swapping, morphing, CSRF and history are htmx's. */
 (function () {
   "use strict";
 
   var shell = document.querySelector("[data-board]");
   if (!shell || !window.htmx) return;
 
-  var POLL_MS = 10000;
-  var boardUrl = shell.dataset.boardUrl;
-  var revisionUrl = shell.dataset.revisionUrl;
   var selected = null; // id of the outcome whose line of sight is shown
   var focusAfterSwap = null;
   var drag = null;
 
   function grid() { return document.getElementById("board-grid"); }
   function panel() { return document.getElementById("side-panel"); }
-  function revision() { return Number(grid().dataset.revision); }
-  function setRevision(value) { grid().dataset.revision = String(value); }
 
-  function csrfHeaders() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-    } catch (e) {
-      return {};
-    }
+  // How many cards the page holds per cell, so answers keep what was loaded.
+  function loaded() {
+    return Array.from(document.querySelectorAll("#board-grid [data-cell]")).map(function (cell) {
+      return cell.dataset.cell + ":" + cell.querySelectorAll(":scope .card-list > [data-card]").length;
+    });
   }
 
-  // Board-wide writes re-render the grid with the filters in the address bar.
+  // A board with a form, a menu or a drag in progress is not refreshed now:
+  // the next poll asks again.
+  function isBusy() {
+    return !!document.querySelector("#board-grid [data-card-form], #board-grid .menu, .is-dragging, #board-grid [data-conflict], #board-grid .card-conflict");
+  }
+
   document.body.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
     var elt = detail.elt;
     if (elt && elt.closest && elt.closest("[data-filters]")) {
       // Keep shared URLs short: drop empty filters.
-      var data = detail.formData;
-      if (data) {
-        Array.from(data.keys()).forEach(function (key) {
-          if (!data.get(key)) data.delete(key);
-        });
-      }
+      Array.from(detail.formData ? detail.formData.keys() : []).forEach(function (key) {
+        if (!detail.formData.get(key)) detail.formData.delete(key);
+      });
       return;
     }
-    if (detail.verb !== "get" && detail.target && detail.target.id === "board-grid" &&
-        location.search && detail.path.indexOf("?") === -1) {
+    var onBoard = elt && elt.closest && (elt === document.body || elt.closest("#board-grid, #toasts, #side-panel, #board-sync"));
+    if (!onBoard) return;
+    if (detail.verb !== "get" || elt.id === "board-sync") {
+      detail.parameters.loaded = loaded();
+    }
+    var since = document.getElementById("board-revision");
+    if (detail.verb !== "get" && since) detail.parameters.since = since.value;
+    // Writes answer with cells drawn under the filters in the address bar.
+    if (detail.verb !== "get" && location.search && detail.path.indexOf("?") === -1) {
       detail.path += location.search;
     }
     // A new card starts linked to the outcome in focus.
-    if (detail.verb === "get" && selected && elt && elt.classList.contains("cell-add")) {
+    if (detail.verb === "get" && selected && elt.classList.contains("cell-add")) {
       detail.path += "&outcome=" + encodeURIComponent(selected);
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "board-sync" && isBusy()) {
+      event.preventDefault();
     }
   });
 
@@ -68,11 +78,17 @@
       focusAfterSwap = null;
       if (card) card.focus();
     }
-    var form = document.querySelector("[data-card-form] [autofocus]");
-    if (form && !form.dataset.focused) {
-      form.dataset.focused = "1";
-      form.focus();
-      if (form.select) form.select();
+    var field = document.querySelector("[data-card-form] [autofocus]");
+    if (field && !field.dataset.focused) {
+      field.dataset.focused = "1";
+      field.focus();
+      if (field.select) field.select();
+    }
+    var menu = document.querySelector("#board-grid .menu:not([data-focused])");
+    if (menu) {
+      menu.dataset.focused = "1";
+      var first = menu.querySelector("[role=menuitem]");
+      if (first) first.focus();
     }
   });
 
@@ -84,14 +100,6 @@
         ? xhr.responseText
         : "That did not work (" + xhr.status + "). Please try again.");
     toast(message, "warning");
-  });
-
-  // A write made here: take its revision if nothing else happened meanwhile.
-  document.body.addEventListener("board-changed", function (event) {
-    var detail = event.detail || {};
-    if (detail.grid) return; // the swapped grid carries its own revision
-    if (detail.revision === revision() + 1) setRevision(detail.revision);
-    if (detail.stale) refreshGrid();
   });
 
   // Line of sight ---------------------------------------------------------
@@ -127,30 +135,14 @@
     }
   }
 
-  // Card actions: one menu template, cloned into the card that asks for it.
-  function post(url, values, target) {
-    return htmx.ajax("POST", url, {
-      target: target || "#board-grid",
-      swap: "outerHTML",
-      headers: csrfHeaders(),
-      values: values
-    });
-  }
-
-  // A card carries its own URL (reversed on the server); its actions live
-  // beside it: edit/, move/ and delete/. One URL keeps big boards small.
+  // The card menu: its forms come from the server, opened beside the button.
   function cardUrl(card, action) { return card.dataset.url + action + "/"; }
-
-  function editCard(card) {
-    closeMenu();
-    htmx.ajax("GET", cardUrl(card, "edit"), { target: card, swap: "outerHTML" });
-  }
 
   var openMenu = null;
   function closeMenu(returnFocus) {
     if (!openMenu) return;
     var button = openMenu.button;
-    openMenu.menu.remove();
+    openMenu.slot.remove();
     button.setAttribute("aria-expanded", "false");
     openMenu = null;
     if (returnFocus && document.body.contains(button)) button.focus();
@@ -158,51 +150,33 @@
 
   function showMenu(button) {
     var card = button.closest("[data-card]");
-    var template = document.getElementById("card-menu-template");
-    if (!card || !template) return;
+    if (!card) return;
     closeMenu();
-    var menu = template.content.firstElementChild.cloneNode(true);
-    menu.querySelectorAll("[data-only]").forEach(function (item) {
-      if (item.dataset.only !== card.dataset.kind) item.remove();
-    });
-    menu.querySelectorAll("[data-horizon]").forEach(function (item) {
-      if (item.dataset.horizon === card.dataset.horizon) item.remove();
-    });
-    button.after(menu);
+    var slot = document.createElement("div");
+    slot.className = "menu-slot";
+    button.after(slot);
     button.setAttribute("aria-expanded", "true");
-    openMenu = { menu: menu, button: button, card: card };
-    menu.querySelector("button").focus();
-  }
-
-  function runMenuAction(item) {
-    var card = openMenu.card;
-    var action = item.dataset.menuAction;
-    closeMenu();
-    if (action === "select") { selectOutcome(card.dataset.id); return; }
-    if (action === "edit") { editCard(card); return; }
-    var version = card.dataset.version;
-    if (action === "delete") { post(cardUrl(card, "delete"), { version: version }); return; }
-    focusAfterSwap = card.id;
-    if (action === "move") {
-      post(cardUrl(card, "move"), { version: version, horizon: item.dataset.horizon });
-    } else {
-      post(cardUrl(card, "move"), { version: version, direction: action });
-    }
+    openMenu = { slot: slot, button: button, card: card };
+    htmx.ajax("GET", cardUrl(card, "menu"), { target: slot, swap: "innerHTML" });
   }
 
   document.addEventListener("click", function (event) {
     var target = event.target;
     var menuItem = target.closest("[data-menu-action]");
-    if (menuItem && openMenu) { runMenuAction(menuItem); return; }
-    var action = target.closest("[data-action]");
+    if (menuItem && openMenu) {
+      var card = openMenu.card;
+      closeMenu();
+      if (menuItem.dataset.menuAction === "select") selectOutcome(card.dataset.id);
+      return;
+    }
+    if (openMenu && target.closest(".menu [role=menuitem]")) {
+      focusAfterSwap = openMenu.card.id;
+      return; // the item's own form or htmx request does the work
+    }
+    var action = target.closest("[data-action=menu]");
     if (action) {
-      var actionCard = action.closest("[data-card]");
-      if (action.dataset.action === "menu") {
-        if (openMenu && openMenu.button === action) closeMenu(true);
-        else showMenu(action);
-      } else if (action.dataset.action === "edit" && actionCard) {
-        editCard(actionCard);
-      }
+      if (openMenu && openMenu.button === action) closeMenu(true);
+      else showMenu(action);
       return;
     }
     if (openMenu && !target.closest(".menu")) closeMenu();
@@ -214,17 +188,17 @@
     }
     if (target.closest("[data-close-panel]")) { closePanel(); return; }
     if (target.closest("[data-dismiss]")) { dismiss(target.closest(".toast")); return; }
-    if (target.closest("[data-refresh-board]")) { refreshGrid(true); return; }
     var cancel = target.closest("[data-cancel]");
     if (cancel && !cancel.hasAttribute("hx-get")) { cancel.closest("form").remove(); return; }
-    var card = target.closest(".card-outcome[data-card]");
-    if (card && !target.closest("button, a, input, select, textarea")) {
-      if (selected === card.dataset.id) closePanel();
-      else selectOutcome(card.dataset.id);
+    var outcome = target.closest(".card-outcome[data-card]");
+    if (outcome && !target.closest("button, a, input, select, textarea")) {
+      if (selected === outcome.dataset.id) closePanel();
+      else selectOutcome(outcome.dataset.id);
     }
   });
 
-  // Keyboard: Enter opens an outcome's line of sight, Escape closes things.
+  // Keyboard: Enter opens an outcome's line of sight, arrows walk a menu,
+  // Escape closes things.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.key === "Escape") {
@@ -247,11 +221,11 @@
       closeMenu();
     }
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && target.closest &&
-        target.closest(".card .menu")) {
+        target.closest(".menu")) {
       event.preventDefault();
-      var items = Array.from(target.closest(".menu").querySelectorAll("button"));
+      var items = Array.from(target.closest(".menu").querySelectorAll("[role=menuitem]"));
       var index = items.indexOf(target) + (event.key === "ArrowDown" ? 1 : -1);
-      if (items[(index + items.length) % items.length]) items[(index + items.length) % items.length].focus();
+      items[(index + items.length) % items.length].focus();
     }
   });
 
@@ -288,7 +262,7 @@
     var list = cell.querySelector(".card-list");
     var after = cardAfter(list, event.clientY);
     if (after) list.insertBefore(marker, after);
-    else list.appendChild(marker);
+    else list.insertBefore(marker, list.querySelector(":scope > [data-more]"));
   });
 
   document.addEventListener("drop", function (event) {
@@ -304,10 +278,14 @@
     var card = drag.card;
     endDrag();
     focusAfterSwap = card.id;
-    post(cardUrl(card, "move"), {
-      version: card.dataset.version,
-      horizon: cell.dataset.horizon,
-      before: before ? before.dataset.id : ""
+    htmx.ajax("POST", cardUrl(card, "move"), {
+      source: card,
+      swap: "none",
+      values: {
+        version: card.dataset.version,
+        horizon: cell.dataset.horizon,
+        before: before ? before.dataset.id : ""
+      }
     });
   });
 
@@ -334,8 +312,10 @@
   }
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
-    if (elt && elt.hasAttribute && elt.hasAttribute("data-dismiss-after")) {
-      dismiss(elt.closest(".toast"));
+    if (!elt || !elt.hasAttribute) return;
+    if (elt.hasAttribute("data-dismiss-after")) dismiss(elt.closest(".toast"));
+    if (elt.hasAttribute("data-remove-after") && event.detail.successful) {
+      elt.closest("li").remove();
     }
   });
   function dismiss(el) {
@@ -361,67 +341,6 @@
     document.getElementById("toasts").appendChild(el);
     armToasts();
   }
-
-  // Keeping current: a cheap revision check, then only the changed cells ---------
-  function isBusy(cell) {
-    return !!cell.querySelector("[data-card-form], form, .menu, .is-dragging");
-  }
-
-  function refreshGrid(force) {
-    if (drag) return Promise.resolve();
-    return fetch(boardUrl + location.search, {
-      headers: { "HX-Request": "true" },
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (!response.ok) return;
-      return response.text().then(function (html) {
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById("board-grid");
-        var current = grid();
-        if (!fresh || !current) return;
-        var skipped = false;
-        fresh.querySelectorAll("[data-cell]").forEach(function (cell) {
-          var old = current.querySelector('[data-cell="' + cell.dataset.cell + '"]');
-          if (!old) return;
-          if (!force && isBusy(old)) { skipped = skipped || old.dataset.digest !== cell.dataset.digest; return; }
-          if (old.dataset.digest === cell.dataset.digest) return;
-          var fragment = document.importNode(cell, true);
-          fragment.classList.add("is-fresh");
-          old.replaceWith(fragment);
-          htmx.process(fragment);
-        });
-        var summary = fresh.querySelector(".board-summary");
-        var oldSummary = current.querySelector(".board-summary");
-        if (summary && oldSummary) oldSummary.textContent = summary.textContent;
-        if (!skipped) setRevision(Number(fresh.dataset.revision));
-        highlight(selected);
-        var marker = panel().querySelector("[data-panel-outcome]");
-        if (marker && !panel().hidden && !panel().querySelector("form :focus")) {
-          var card = document.getElementById("outcome-" + marker.dataset.panelOutcome);
-          if (card) htmx.ajax("GET", card.dataset.panelUrl, { target: "#side-panel", swap: "innerHTML" });
-        }
-      });
-    }).catch(function () { /* offline for a moment: try again on the next poll */ });
-  }
-
-  function poll() {
-    if (document.hidden || !grid()) return;
-    fetch(revisionUrl, {
-      headers: { "If-None-Match": '"' + revision() + '"' },
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (response) {
-      if (response.status !== 200) return; // 304: nothing changed
-      var latest = Number((response.headers.get("ETag") || "").replace(/"/g, ""));
-      if (latest && latest !== revision()) return refreshGrid(false);
-    }).catch(function () { /* try again on the next poll */ });
-  }
-  setInterval(poll, POLL_MS);
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
-
-  // Back and forward through filtered boards.
-  window.addEventListener("popstate", function () { refreshGrid(true); });
 
   highlight(null);
 })();

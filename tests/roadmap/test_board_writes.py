@@ -15,11 +15,11 @@ from roadmap.models import (
     ChangeEntry,
     Feature,
     Outcome,
-    Roadmap,
     SuccessMetric,
     TeamDependency,
 )
 from roadmap.services import as_json
+from strategy.models import Product
 from tests.metrics.factories import MetricFactory
 from tests.roadmap.factories import (
     ChallengeFactory,
@@ -42,7 +42,7 @@ def url(product, name: str, *args) -> str:
 
 
 def revision(product) -> int:
-    return Roadmap.objects.get(product=product).revision
+    return Product.objects.get(pk=product.pk).revision
 
 
 @pytest.fixture
@@ -87,9 +87,12 @@ def test_card_create_adds_a_feature_at_the_end_of_its_cell(
     )
 
     created = Feature.objects.get(title="Outfit of the day")
+    content = response.content.decode()
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#board-grid"
-    assert "Outfit of the day" in response.content.decode()
+    assert response["HX-Reswap"] == "none"
+    assert 'id="cell-feature-current"' in content
+    assert content.count('hx-swap-oob="true"') >= 2  # the cell and the counter
+    assert "Outfit of the day" in content
     assert created.outcome == outcome
     assert created.position > feature.position
     assert revision(product) == before + 1
@@ -119,7 +122,7 @@ def test_card_create_key_result_card_creates_the_key_result(
     metric = MetricFactory(product=product, name="weekly signups")
 
     editor_client.post(
-        url(product, "card_create", "metric"),
+        url(product, "card_create", "success_metric"),
         {
             "horizon": "soon",
             "outcome": outcome.pk,
@@ -142,7 +145,7 @@ def test_card_create_key_result_without_metrics_points_to_metrics(
     editor_client, product
 ):
     response = editor_client.get(
-        url(product, "card_create", "metric") + "?horizon=current", headers=HTMX
+        url(product, "card_create", "success_metric") + "?horizon=current", headers=HTMX
     )
 
     assert "Add a metric" in response.content.decode()
@@ -174,7 +177,7 @@ def test_card_create_key_result_invalid_dates_saves_nothing(editor_client, produ
     metric = MetricFactory(product=product)
 
     response = editor_client.post(
-        url(product, "card_create", "metric"),
+        url(product, "card_create", "success_metric"),
         {
             "horizon": "soon",
             "metric": metric.pk,
@@ -304,7 +307,7 @@ def test_card_edit_key_result_card(editor_client, product, outcome):
     kr = card.key_result
 
     editor_client.post(
-        url(product, "card_edit", "metric", card.pk),
+        url(product, "card_edit", "success_metric", card.pk),
         {
             "version": card.version,
             "kr_version": kr.version,
@@ -334,7 +337,7 @@ def test_card_edit_refuses_to_overwrite_a_key_result_changed_on_its_own_page(
     KeyResult.objects.filter(pk=kr.pk).update(target=Decimal("700"), version=2)
 
     response = editor_client.post(
-        url(product, "card_edit", "metric", card.pk),
+        url(product, "card_edit", "success_metric", card.pk),
         {
             "version": card.version,
             "kr_version": 1,
@@ -819,7 +822,7 @@ def test_outcome_panel_offers_editors_to_add_cards_for_the_outcome(
     )
 
     content = response.content.decode()
-    for kind in ("metric", "feature", "challenge"):
+    for kind in ("success_metric", "feature", "challenge"):
         add_url = url(product, "card_create", kind)
         assert (
             f"{add_url}?horizon={outcome.horizon}&amp;outcome={outcome.pk}" in content
@@ -937,7 +940,7 @@ def test_board_revision_answers_304_while_nothing_changed(viewer_client, product
 
 def test_board_revision_reports_a_change(viewer_client, product, outcome):
     current = revision(product)
-    Roadmap.objects.filter(product=product).update(revision=current + 1)
+    Product.objects.filter(pk=product.pk).update(revision=current + 1)
 
     response = viewer_client.get(
         url(product, "board_revision"), headers={"If-None-Match": f'"{current}"'}

@@ -1,0 +1,824 @@
+"""The board engine: what a board shows, read as plain values, cached in pieces.
+
+Reading. A board shows twelve cells (four rows by three horizons). The first
+paint holds the first FIRST_PAGE cards of each cell; the rest of a cell loads
+when it scrolls into view (`cell_cards`). Each card is read as plain values
+(`.values()`, no model instances) into a frozen dataclass that holds exactly
+what its markup shows, so the number of rows read and rendered depends on
+what is on screen, not on the size of the roadmap. The query count is fixed.
+
+Caching, in two layers, both in the `board` cache (Redis when REDIS_URL is
+set, so every worker and server shares them):
+- a card's HTML is keyed on a hash of its dataclass and the page it is drawn
+  for. Whatever changes what a card shows changes its key, so a piece is
+  never stale and a write re-renders only the cards it touched;
+- the whole grid is keyed on the product's plan revision, which every write
+  bumps in its transaction (strategy.revision). A board nobody changed is one
+  cache read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import caches
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.template import loader
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from metrics.models import KeyResult, Measurement, Metric
+from metrics.progress import Status
+from roadmap.models import (
+    Challenge,
+    ChallengeStatus,
+    Feature,
+    FeatureStage,
+    Horizon,
+    Outcome,
+    OutcomeCategory,
+    OutcomeConfidence,
+    OutcomeStatus,
+    Roadmap,
+    SuccessMetric,
+    Team,
+)
+
+# Cards a cell paints at first; the rest load as the cell scrolls into view.
+FIRST_PAGE = 12
+# Cards each "Show more" (or scroll into view) adds to a cell.
+MORE_PAGE = 60
+# A client never makes one cell hold more than this in one answer.
+MAX_LOADED = 2_000
+# How many measurements a success metric card's sparkline shows.
+SPARKLINE_POINTS = 12
+# Bump when card or grid markup changes, so a shared cache never serves old
+# markup to new code during a deploy.
+MARKUP_VERSION = 2
+CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    kind: str
+    title: str
+    question: str
+    empty_text: str
+    add_label: str
+    noun: str
+
+
+ROWS = (
+    RowSpec(
+        "outcome",
+        "Desired outcomes",
+        "The change we want to see",
+        "No desired outcome yet: what should change for customers or the business?",
+        "Add outcome",
+        "outcome",
+    ),
+    RowSpec(
+        "challenge",
+        "Key challenges",
+        "What we must overcome",
+        "No key challenge yet: what could stop these outcomes?",
+        "Add challenge",
+        "challenge",
+    ),
+    RowSpec(
+        "success_metric",
+        "Success metrics",
+        "How we will know",
+        "No success metric yet: which key result shows the outcome is reached?",
+        "Add key result",
+        "key result",
+    ),
+    RowSpec(
+        "feature",
+        "Features",
+        "Bets that should move the outcomes",
+        "To be defined, designed and validated.",
+        "Add feature",
+        "feature",
+    ),
+)
+ROW_BY_KIND = {row.kind: row for row in ROWS}
+KINDS = tuple(ROW_BY_KIND)
+
+
+# Filters ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    goal: int | None = None
+    theme: int | None = None
+    team: int | None = None
+    status: str = ""
+    q: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.narrows_outcomes or self.q)
+
+    @property
+    def narrows_outcomes(self) -> bool:
+        return bool(self.goal or self.theme or self.team or self.status)
+
+    def outcome_condition(self, prefix: str = "") -> Q:
+        """The goal, theme, team and status filters over an outcome's fields."""
+        condition = Q()
+        if self.goal:
+            condition &= Q(**{f"{prefix}goal_id": self.goal})
+        if self.theme:
+            condition &= Q(**{f"{prefix}goal__theme_id": self.theme})
+        if self.status:
+            condition &= Q(**{f"{prefix}status": self.status})
+        if self.team:
+            outcome = OuterRef(f"{prefix}id" if prefix else "id")
+            condition &= Exists(
+                Outcome.teams.through.objects.filter(
+                    outcome_id=outcome, team_id=self.team
+                )
+            )
+        return condition
+
+    def card_condition(self, kind: str) -> Q:
+        """Show a card if it (or the outcome it serves) passes the filters."""
+        condition = Q()
+        if self.narrows_outcomes:
+            if kind == "outcome":
+                condition &= self.outcome_condition()
+            else:
+                serves = Q(outcome__deleted_at__isnull=True, outcome__isnull=False)
+                serves &= self.outcome_condition("outcome__")
+                if (
+                    kind == "feature"
+                    and self.team
+                    and not (self.goal or self.theme or self.status)
+                ):
+                    serves |= Q(team_id=self.team)
+                condition &= serves
+        if self.q:
+            if kind == "success_metric":
+                condition &= Q(key_result__metric__name__icontains=self.q)
+            else:
+                condition &= Q(title__icontains=self.q) | Q(
+                    description__icontains=self.q
+                )
+        return condition
+
+
+# What cards show -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRef:
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True)
+class KeyResultBar:
+    statement: str
+    percent: int | None
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    """What every card shows: its place, its version and its title."""
+
+    kind: ClassVar[str] = ""
+    pk: int
+    version: int
+    horizon: str
+    title: str
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
+
+@dataclass(frozen=True)
+class OutcomeCard(BoardCard):
+    kind: ClassVar[str] = "outcome"
+    status: str
+    confidence: str
+    category: str
+    goal_title: str
+    theme_title: str
+    teams: tuple[str, ...]
+    feature_count: int
+    key_results: tuple[KeyResultBar, ...]
+
+    @property
+    def status_label(self) -> str:
+        return OutcomeStatus(self.status).label
+
+    @property
+    def confidence_label(self) -> str:
+        return OutcomeConfidence(self.confidence).label
+
+    @property
+    def category_label(self) -> str:
+        return OutcomeCategory(self.category).label
+
+
+@dataclass(frozen=True)
+class ChallengeCard(BoardCard):
+    kind: ClassVar[str] = "challenge"
+    status: str
+    outcome: OutcomeRef | None
+
+    @property
+    def status_label(self) -> str:
+        return ChallengeStatus(self.status).label
+
+
+@dataclass(frozen=True)
+class SuccessMetricCard(BoardCard):
+    kind: ClassVar[str] = "success_metric"
+    current_display: str
+    spark_values: tuple[Decimal, ...]
+    percent: int | None
+    expected_percent: int
+    status: str
+    outcome: OutcomeRef | None
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+
+@dataclass(frozen=True)
+class FeatureCard(BoardCard):
+    kind: ClassVar[str] = "feature"
+    stage: str
+    team_name: str
+    outcome: OutcomeRef | None
+
+    @property
+    def stage_label(self) -> str:
+        return FeatureStage(self.stage).label
+
+
+AnyCard = OutcomeCard | ChallengeCard | SuccessMetricCard | FeatureCard
+
+
+def _outcome_ref(row: dict[str, Any]) -> OutcomeRef | None:
+    if row["outcome_id"] is None or row["outcome__deleted_at"] is not None:
+        return None
+    return OutcomeRef(row["outcome_id"], row["outcome__title"])
+
+
+def _key_result(row: dict[str, Any], prefix: str) -> KeyResult:
+    """An unsaved key result carrying the values read, for its maths."""
+    metric = Metric(
+        name=row[f"{prefix}metric__name"],
+        unit=row[f"{prefix}metric__unit"],
+        direction=row[f"{prefix}metric__direction"],
+    )
+    key_result = KeyResult(
+        metric=metric,
+        baseline=row[f"{prefix}baseline"],
+        target=row[f"{prefix}target"],
+        start_date=row[f"{prefix}start_date"],
+        due_date=row[f"{prefix}due_date"],
+    )
+    key_result.current_value = row["current_value"]
+    return key_result
+
+
+KEY_RESULT_FIELDS = (
+    "baseline",
+    "target",
+    "start_date",
+    "due_date",
+    "metric__name",
+    "metric__unit",
+    "metric__direction",
+)
+
+
+def _latest_value(metric_ref: str) -> Subquery:
+    return Subquery(
+        Measurement.objects.filter(metric=OuterRef(metric_ref))
+        .order_by("-date")
+        .values("value")[:1]
+    )
+
+
+# Reading cards as plain values -------------------------------------------------
+
+
+def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> QuerySet:
+    """Live cards of one kind, filtered, with what their markup shows."""
+    card_fields = ("id", "version", "horizon", "position")
+    linked = ("outcome_id", "outcome__title", "outcome__deleted_at")
+    if kind == "outcome":
+        features = (
+            Feature.objects.filter(outcome=OuterRef("pk"), deleted_at__isnull=True)
+            .order_by()
+            .values("outcome")
+            .annotate(count=Count("id"))
+            .values("count")
+        )
+        queryset = Outcome.objects.annotate(
+            team_names=ArraySubquery(
+                Team.objects.filter(outcomes=OuterRef("pk"))
+                .order_by("name")
+                .values("name")
+            ),
+            feature_count=Coalesce(
+                Subquery(features, output_field=IntegerField()), Value(0)
+            ),
+        ).values(
+            *card_fields,
+            "title",
+            "status",
+            "confidence",
+            "category",
+            "goal_id",
+            "goal__title",
+            "goal__theme__title",
+            "team_names",
+            "feature_count",
+        )
+    elif kind == "challenge":
+        queryset = Challenge.objects.values(*card_fields, "title", "status", *linked)
+    elif kind == "feature":
+        queryset = Feature.objects.values(
+            *card_fields, "title", "stage", "team__name", *linked
+        )
+    else:
+        recent = Measurement.objects.filter(
+            metric=OuterRef("key_result__metric_id")
+        ).order_by("-date")
+        queryset = SuccessMetric.objects.annotate(
+            current_value=_latest_value("key_result__metric_id"),
+            recent_values=ArraySubquery(recent.values("value")[:SPARKLINE_POINTS]),
+        ).values(
+            *card_fields,
+            *linked,
+            "current_value",
+            "recent_values",
+            *(f"key_result__{name}" for name in KEY_RESULT_FIELDS),
+        )
+    return queryset.filter(
+        filters.card_condition(kind), roadmap_id=roadmap.pk, deleted_at__isnull=True
+    )
+
+
+def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
+    place = (row["id"], row["version"], row["horizon"])
+    if kind == "outcome":
+        return OutcomeCard(
+            *place,
+            title=row["title"],
+            status=row["status"],
+            confidence=row["confidence"],
+            category=row["category"],
+            goal_title=row["goal__title"] or "" if row["goal_id"] else "",
+            theme_title=row["goal__theme__title"] or "",
+            teams=tuple(row["team_names"] or ()),
+            feature_count=row["feature_count"],
+            key_results=tuple(bars.get(row["id"], ())),
+        )
+    if kind == "challenge":
+        return ChallengeCard(
+            *place, title=row["title"], status=row["status"], outcome=_outcome_ref(row)
+        )
+    if kind == "feature":
+        return FeatureCard(
+            *place,
+            title=row["title"],
+            stage=row["stage"],
+            team_name=row["team__name"] or "",
+            outcome=_outcome_ref(row),
+        )
+    key_result = _key_result(row, "key_result__")
+    progress = key_result.progress(today)
+    current = row["current_value"]
+    return SuccessMetricCard(
+        *place,
+        title=key_result.statement,
+        current_display=key_result.metric.format(current)
+        if current is not None
+        else "",
+        spark_values=tuple(reversed(row["recent_values"] or ())),
+        percent=progress.percent,
+        expected_percent=progress.expected_percent,
+        status=str(progress.status),
+        outcome=_outcome_ref(row),
+    )
+
+
+def _key_result_bars(
+    outcome_ids: Iterable[int], today: dt.date
+) -> dict[int, list[KeyResultBar]]:
+    """Each outcome's key results as progress bars, in one query."""
+    ids = list(outcome_ids)
+    rows = (
+        KeyResult.objects.filter(
+            board_card__outcome_id__in=ids, board_card__deleted_at__isnull=True
+        )
+        .annotate(current_value=_latest_value("metric_id"))
+        .order_by("board_card__position", "board_card__id")
+        .values("board_card__outcome_id", "current_value", *KEY_RESULT_FIELDS)
+    )
+    bars: dict[int, list[KeyResultBar]] = defaultdict(list)
+    for row in rows:
+        key_result = _key_result(row, "")
+        progress = key_result.progress(today)
+        bars[row["board_card__outcome_id"]].append(
+            KeyResultBar(
+                statement=key_result.statement,
+                percent=progress.percent,
+                status=str(progress.status),
+                status_label=progress.status.label,
+            )
+        )
+    return bars
+
+
+def _to_cards(kind: str, rows: list[dict[str, Any]], today: dt.date) -> list[AnyCard]:
+    bars = (
+        _key_result_bars((row["id"] for row in rows), today)
+        if kind == "outcome"
+        else {}
+    )
+    return [_card(kind, row, today, bars) for row in rows]
+
+
+def first_cards(
+    roadmap: Roadmap,
+    kind: str,
+    filters: BoardFilters,
+    limits: dict[str, int],
+    today: dt.date,
+) -> dict[str, list[AnyCard]]:
+    """The first cards of each horizon's cell of one row, in one query."""
+    ranked = _cards_queryset(roadmap, kind, filters).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("horizon")],
+            order_by=[F("position").asc(), F("id").asc()],
+        )
+    )
+    rows = list(
+        ranked.filter(rank__lte=max(limits.values())).order_by(
+            "horizon", "position", "id"
+        )
+    )
+    by_horizon: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if len(by_horizon[row["horizon"]]) < limits[row["horizon"]]:
+            by_horizon[row["horizon"]].append(row)
+    kept = [row for horizon in Horizon.values for row in by_horizon[horizon]]
+    cards = _to_cards(kind, kept, today)
+    result: dict[str, list[AnyCard]] = {horizon: [] for horizon in Horizon.values}
+    for card in cards:
+        result[card.horizon].append(card)
+    return result
+
+
+def cell_cards(
+    roadmap: Roadmap,
+    kind: str,
+    horizon: str,
+    filters: BoardFilters,
+    *,
+    offset: int,
+    limit: int,
+    today: dt.date | None = None,
+) -> list[AnyCard]:
+    """A slice of one cell's cards, in board order (for "Show more")."""
+    rows = list(
+        _cards_queryset(roadmap, kind, filters)
+        .filter(horizon=horizon)
+        .order_by("position", "id")[offset : offset + limit]
+    )
+    return _to_cards(kind, rows, today or timezone.localdate())
+
+
+def cell_counts(
+    roadmap: Roadmap, filters: BoardFilters
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(shown, total) for every cell, in one query."""
+    parts = []
+    for kind in KINDS:
+        model = CARD_MODELS[kind]
+        parts.append(
+            model.objects.filter(roadmap_id=roadmap.pk, deleted_at__isnull=True)
+            .order_by()
+            .values("horizon")
+            .annotate(
+                kind=Value(kind),
+                shown=Count("id", filter=filters.card_condition(kind)),
+                total=Count("id"),
+            )
+            .values_list("kind", "horizon", "shown", "total")
+        )
+    counts = {(kind, h): (0, 0) for kind in KINDS for h in Horizon.values}
+    for kind, horizon, shown, total in parts[0].union(*parts[1:], all=True):
+        counts[(kind, horizon)] = (shown, total)
+    return counts
+
+
+CARD_MODELS: dict[str, Any] = {
+    "outcome": Outcome,
+    "challenge": Challenge,
+    "success_metric": SuccessMetric,
+    "feature": Feature,
+}
+
+
+def load_card(roadmap: Roadmap, kind: str, pk: int) -> AnyCard | None:
+    """One live card as the board shows it, or None."""
+    rows = list(_cards_queryset(roadmap, kind, BoardFilters()).filter(pk=pk).order_by())
+    return _to_cards(kind, rows, timezone.localdate())[0] if rows else None
+
+
+def saved_card(instance: Challenge | Feature) -> AnyCard:
+    """A challenge or feature just saved from a form, as the board shows it.
+
+    The form left the instance holding its new values with their related
+    rows (outcome and team come from querysets of this product), so nothing
+    is read again.
+    """
+    outcome = instance.outcome if instance.outcome_id else None
+    ref = OutcomeRef(outcome.pk, outcome.title) if outcome else None
+    place = (instance.pk, instance.version, instance.horizon)
+    if isinstance(instance, Challenge):
+        return ChallengeCard(
+            *place, title=instance.title, status=instance.status, outcome=ref
+        )
+    return FeatureCard(
+        *place,
+        title=instance.title,
+        stage=instance.stage,
+        team_name=instance.team.name if instance.team_id else "",
+        outcome=ref,
+    )
+
+
+# Filter choices --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int | str
+    label: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    goals: tuple[Option, ...]
+    themes: tuple[Option, ...]
+    teams: tuple[Option, ...]
+
+
+def _sorted(items: dict[int, str]) -> tuple[Option, ...]:
+    return tuple(
+        Option(pk, label)
+        for pk, label in sorted(items.items(), key=lambda i: i[1].casefold())
+    )
+
+
+def filter_options(roadmap: Roadmap) -> FilterOptions:
+    """The goals, themes and teams the board refers to, in two queries."""
+    goals: dict[int, str] = {}
+    themes: dict[int, str] = {}
+    rows = (
+        Outcome.objects.filter(roadmap_id=roadmap.pk, deleted_at__isnull=True)
+        .exclude(goal=None)
+        .order_by()
+        .values_list("goal_id", "goal__title", "goal__theme_id", "goal__theme__title")
+        .distinct()
+    )
+    for goal_id, goal_title, theme_id, theme_title in rows:
+        goals[goal_id] = goal_title
+        if theme_id:
+            themes[theme_id] = theme_title
+    teams = dict(
+        Team.objects.filter(
+            Q(outcomes__roadmap_id=roadmap.pk, outcomes__deleted_at__isnull=True)
+            | Q(features__roadmap_id=roadmap.pk, features__deleted_at__isnull=True)
+        )
+        .order_by()
+        .values_list("id", "name")
+        .distinct()
+    )
+    return FilterOptions(_sorted(goals), _sorted(themes), _sorted(teams))
+
+
+# Rendering pieces ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a card's markup depends on besides the card: who draws it, where."""
+
+    slug: str
+    can_edit: bool
+
+
+def _piece_key(card: AnyCard, page: Page) -> str:
+    digest = hashlib.blake2b(
+        repr((MARKUP_VERSION, card.kind, astuple(card), page)).encode(),
+        digest_size=16,
+    ).hexdigest()
+    return f"card:{digest}"
+
+
+def render_card(card: AnyCard, page: Page) -> str:
+    """Render one card from its partial (the only place card markup is made)."""
+    template = loader.get_template(f"roadmap/board.html#{card.kind}-card")
+    return template.render({"card": card, "page": page})
+
+
+class Pieces:
+    """Card HTML from the shared cache; only cards not in it are rendered."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self._html: dict[str, str] = {}
+        self._new: dict[str, str] = {}
+
+    def prefetch(self, cards: Iterable[AnyCard]) -> None:
+        keys = [_piece_key(card, self.page) for card in cards]
+        missing = [key for key in keys if key not in self._html]
+        if missing:
+            self._html.update(caches["board"].get_many(missing))
+
+    def html(self, card: AnyCard) -> SafeString:
+        key = _piece_key(card, self.page)
+        text = self._html.get(key)
+        if text is None:
+            text = render_card(card, self.page)
+            self._html[key] = self._new[key] = text
+        return mark_safe(text)
+
+    def save(self) -> None:
+        if self._new:
+            caches["board"].set_many(self._new, CACHE_SECONDS)
+            self._new = {}
+
+
+# The grid -----------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    row: RowSpec
+    horizon: str
+    label: str
+    order: int
+    cards: list[AnyCard] = field(default_factory=list)
+    shown: int = 0
+    total: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.row.kind}-{self.horizon}"
+
+    @property
+    def more(self) -> int:
+        return self.shown - len(self.cards)
+
+
+@dataclass(frozen=True)
+class Column:
+    horizon: str
+    label: str
+    hint: str
+    order: int
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[tuple[RowSpec, list[Cell]]]
+    shown: int
+    total: int
+
+    def cells(self) -> Iterable[Cell]:
+        for _, cells in self.rows:
+            yield from cells
+
+
+def parse_loaded(text: str) -> dict[str, int]:
+    """Read "feature-soon:72,outcome-current:12" (cards a client has per cell)."""
+    loaded: dict[str, int] = {}
+    for part in text.split(",")[:12]:
+        key, _, count = part.partition(":")
+        if key.count("-") == 1 and count.isascii() and count.isdigit():
+            kind, horizon = key.split("-")
+            if kind in ROW_BY_KIND and horizon in Horizon.values:
+                loaded[key] = min(int(count), MAX_LOADED)
+    return loaded
+
+
+def build_grid(
+    roadmap: Roadmap,
+    filters: BoardFilters,
+    *,
+    loaded: dict[str, int] | None = None,
+    only: Sequence[tuple[str, str]] | None = None,
+    today: dt.date | None = None,
+) -> Grid:
+    """Read the cells of a board (all of them, or `only` some) with their cards.
+
+    A cell holds its first FIRST_PAGE cards, or as many as the client already
+    had (`loaded`), so a refresh never takes away cards someone scrolled to.
+    """
+    today = today or timezone.localdate()
+    loaded = loaded or {}
+    counts = cell_counts(roadmap, filters)
+    wanted = set(only) if only is not None else None
+    rows_per_column = len(ROWS) + 1
+    columns = [
+        Column(h, label, hint, index * rows_per_column)
+        for index, (h, label, hint) in enumerate(roadmap.horizons)
+    ]
+    grid_rows = []
+    for row_index, spec in enumerate(ROWS):
+        limits = {
+            h: max(FIRST_PAGE, loaded.get(f"{spec.kind}-{h}", 0))
+            for h in Horizon.values
+        }
+        needed = wanted is None or any((spec.kind, h) in wanted for h in limits)
+        cards = (
+            first_cards(roadmap, spec.kind, filters, limits, today) if needed else {}
+        )
+        cells = []
+        for column in columns:
+            if wanted is not None and (spec.kind, column.horizon) not in wanted:
+                continue
+            shown, total = counts[(spec.kind, column.horizon)]
+            cells.append(
+                Cell(
+                    row=spec,
+                    horizon=column.horizon,
+                    label=column.label,
+                    order=column.order + row_index + 1,
+                    cards=cards.get(column.horizon, []),
+                    shown=shown,
+                    total=total,
+                )
+            )
+        grid_rows.append((spec, cells))
+    return Grid(
+        columns=columns,
+        rows=grid_rows,
+        shown=sum(shown for shown, _ in counts.values()),
+        total=sum(total for _, total in counts.values()),
+    )
+
+
+def grid_cache_key(
+    product_id: int,
+    revision: int,
+    page: Page,
+    filters: BoardFilters,
+    loaded: dict[str, int],
+) -> str:
+    parts = (
+        MARKUP_VERSION,
+        product_id,
+        revision,
+        page,
+        astuple(filters),
+        sorted(loaded.items()),
+        timezone.localdate().isoformat(),  # progress depends on today
+    )
+    return "grid:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def cache_get(key: str) -> Any:
+    return caches["board"].get(key)
+
+
+def cache_set(key: str, value: Any) -> None:
+    caches["board"].set(key, value, CACHE_SECONDS)

@@ -1,0 +1,210 @@
+"""The side panel: an outcome's full line of sight, its dependencies, and the
+board's recently deleted cards."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from config.types import HtmxHttpRequest
+from metrics.models import KeyResult
+from roadmap import services
+from roadmap.board import ROW_BY_KIND
+from roadmap.forms import TeamDependencyForm
+from roadmap.models import Insight, Outcome, Roadmap, TeamDependency
+from roadmap.services import CARD_MODELS
+from roadmap.views.board import TEMPLATE, roadmap_for
+from roadmap.views.cards import _missing_version, _version
+from strategy.concurrency import StaleVersion
+from strategy.models import Product
+from strategy.permissions import can_edit, product_for_editor, product_for_viewer
+
+
+def _outcome(roadmap: Roadmap, pk: int) -> Outcome:
+    return get_object_or_404(
+        Outcome.objects.filter(roadmap_id=roadmap.pk)
+        .alive()
+        .select_related("goal__theme"),
+        pk=pk,
+    )
+
+
+def render_panel(
+    request: HtmxHttpRequest,
+    product: Product,
+    roadmap: Roadmap,
+    outcome: Outcome,
+    *,
+    dependency_form: TeamDependencyForm | None = None,
+    status: int = 200,
+    message: str = "",
+) -> HttpResponse:
+    key_results = list(
+        KeyResult.objects.with_current()
+        .filter(board_card__outcome=outcome, board_card__deleted_at__isnull=True)
+        .select_related("board_card")
+    )
+    context = {
+        "product": product,
+        "roadmap": roadmap,
+        "outcome": outcome,
+        "can_edit": can_edit(request.user, product),
+        "horizon_label": roadmap.horizon_label(outcome.horizon),
+        "key_results": [
+            (
+                kr,
+                kr.progress(),
+                kr.metric.format(kr.current_value)
+                if kr.current_value is not None
+                else "",
+            )
+            for kr in key_results
+        ],
+        "features": list(
+            outcome.features.alive().select_related("team").order_by("position")
+        ),
+        "challenges": list(outcome.challenges.alive().order_by("position")),
+        "teams": list(outcome.teams.all()),
+        "dependencies": list(outcome.dependencies.select_related("team")),
+        "insights": list(
+            Insight.objects.filter(outcome=outcome).select_related("author")[:20]
+        ),
+        "dependency_form": dependency_form
+        or TeamDependencyForm(auto_id=f"id_dep{outcome.pk}_%s"),
+        "message": message,
+    }
+    return render(request, f"{TEMPLATE}#outcome-panel", context, status=status)
+
+
+@require_GET
+@login_required
+def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The side panel: an outcome's full line of sight."""
+    product = product_for_viewer(request.user, slug)
+    roadmap = roadmap_for(product)
+    return render_panel(request, product, roadmap, _outcome(roadmap, pk))
+
+
+@require_GET
+@login_required
+def deleted_cards(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The board's recently deleted cards, newest first, each restorable."""
+    product = product_for_viewer(request.user, slug)
+    roadmap = roadmap_for(product)
+    items = []
+    for kind, model in CARD_MODELS.items():
+        queryset = model.objects.filter(roadmap_id=roadmap.pk).deleted()
+        if kind == "success_metric":
+            queryset = queryset.select_related("key_result__metric")
+        for card in queryset[:30]:
+            items.append({"kind": kind, "row": ROW_BY_KIND[kind], "card": card})
+    items.sort(key=lambda item: item["card"].deleted_at, reverse=True)
+    return render(
+        request,
+        f"{TEMPLATE}#deleted-list",
+        {
+            "product": product,
+            "roadmap": roadmap,
+            "items": items[:30],
+            "can_edit": can_edit(request.user, product),
+        },
+    )
+
+
+def _dependency_stale(
+    request: HtmxHttpRequest,
+    product: Product,
+    roadmap: Roadmap,
+    outcome: Outcome,
+    message: str,
+    form: TeamDependencyForm | None = None,
+) -> HttpResponse:
+    outcome.refresh_from_db()
+    return render_panel(
+        request,
+        product,
+        roadmap,
+        outcome,
+        dependency_form=form,
+        status=409,
+        message=message,
+    )
+
+
+def _panel_changed(
+    request: HtmxHttpRequest, product: Product, roadmap: Roadmap, outcome: Outcome
+) -> HttpResponse:
+    if not request.htmx:
+        return redirect("roadmap:board", slug=product.slug)
+    response = render_panel(request, product, roadmap, outcome)
+    return trigger_client_event(response, "board-changed", {"refresh": True})
+
+
+@require_POST
+@login_required
+def dependency_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    roadmap = roadmap_for(product)
+    outcome = _outcome(roadmap, pk)
+    version = _version(request)
+    if version is None:
+        return _missing_version()
+    form = TeamDependencyForm(request.POST, auto_id=f"id_dep{outcome.pk}_%s")
+    if not form.is_valid():
+        return render_panel(request, product, roadmap, outcome, dependency_form=form)
+    try:
+        services.dependency_add(
+            roadmap=roadmap,
+            outcome=outcome,
+            version=version,
+            dependency=form.save(commit=False),
+            actor=request.user,
+        )
+    except StaleVersion:
+        return _dependency_stale(
+            request,
+            product,
+            roadmap,
+            outcome,
+            "Someone changed this outcome since the panel was shown. "
+            "Check the latest version, then add the dependency again.",
+            form,
+        )
+    return _panel_changed(request, product, roadmap, outcome)
+
+
+@require_POST
+@login_required
+def dependency_delete(
+    request: HtmxHttpRequest, slug: str, pk: int, dependency_pk: int
+) -> HttpResponse:
+    product = product_for_editor(request.user, slug)
+    roadmap = roadmap_for(product)
+    outcome = _outcome(roadmap, pk)
+    dependency = get_object_or_404(
+        TeamDependency.objects.select_related("team"), pk=dependency_pk, outcome=outcome
+    )
+    version = _version(request)
+    if version is None:
+        return _missing_version()
+    try:
+        services.dependency_remove(
+            roadmap=roadmap,
+            outcome=outcome,
+            version=version,
+            dependency=dependency,
+            actor=request.user,
+        )
+    except StaleVersion:
+        return _dependency_stale(
+            request,
+            product,
+            roadmap,
+            outcome,
+            "Someone changed this outcome since the panel was shown; "
+            "nothing was removed.",
+        )
+    return _panel_changed(request, product, roadmap, outcome)
