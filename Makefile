@@ -37,11 +37,11 @@ run: demo
 stop: install
 	@$(UV) run --locked python -m config.embedded_db stop
 
-# Production settings on gunicorn, over plain http on this machine (so cookies
-# may travel without TLS).
+# Production settings on gunicorn (gunicorn.conf.py; WEB_CONCURRENCY sets the
+# workers), over plain http on this machine (so cookies may travel without TLS).
 serve: demo
 	$(UV) run --locked python manage.py collectstatic --no-input --verbosity 0
-	DJANGO_SECURE_COOKIES=0 $(UV) run --locked gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 2
+	DJANGO_SECURE_COOKIES=0 GUNICORN_BIND=$(HOST):$(PORT) $(UV) run --locked gunicorn --config gunicorn.conf.py
 
 # pytest exits with 5 when it collects no tests; that is not a failure here.
 test: install
@@ -52,6 +52,11 @@ lint: install
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked python manage.py makemigrations --check --dry-run
+
+# mypy with django-stubs (settings in pyproject.toml); not part of lint yet.
+.PHONY: typecheck
+typecheck: install
+	$(UV) run --locked mypy config strategy metrics roadmap
 
 format: install
 	$(UV) run --locked ruff format .

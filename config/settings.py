@@ -74,7 +74,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Whitenoise answers static files itself, from precompressed copies, so it
+    # sits before GZip. GZip sits before everything that can change the body.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON for clients that accept gzip. BREACH: a
+    # compressed page that holds a secret next to attacker-chosen text leaks
+    # the secret through the response size. Django masks the CSRF token with
+    # a fresh random value on every response, which is the mitigation, and
+    # GZipMiddleware also pads the gzip header with a random length.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,16 +127,37 @@ DATABASES = {
 # A unix-socket URL carries its folder as ?host=; Django expects it in HOST.
 if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"]["OPTIONS"]:
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered board grids, keyed by a fingerprint of what they show. A big
-    # board's grid is megabytes, so each process keeps only a few dozen.
-    "board": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "board-grids",
-        "OPTIONS": {"MAX_ENTRIES": 40},
-    },
-}
+# The board engine caches many small pieces (cards, rows) under fingerprints
+# of what they show, so a changed card gets a new key and nothing is stale.
+BOARD_CACHE_SECONDS = 60 * 60 * 24
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    # Shared by every process and server, so a piece rendered once is reused
+    # everywhere and survives restarts. Give Northstar its own database
+    # number: clear() on either cache flushes the whole database.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "northstar",
+        },
+        "board": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "northstar-board",
+            "TIMEOUT": BOARD_CACHE_SECONDS,
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "board": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "board-pieces",
+            "TIMEOUT": BOARD_CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+    }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
