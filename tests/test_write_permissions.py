@@ -25,7 +25,7 @@ APP_NAMESPACES = ["strategy", "metrics", "roadmap"]
 CARD_MODELS = {
     "outcome": Outcome,
     "challenge": Challenge,
-    "metric": SuccessMetric,
+    "success_metric": SuccessMetric,
     "feature": Feature,
 }
 
@@ -116,10 +116,12 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = outcome.pk
         if name == "roadmap:dependency_delete":
             kwargs["dependency_pk"] = dependency.pk
+        if name == "roadmap:cell_cards":
+            kwargs.update(kind="feature", horizon="soon")
         urls[name] = reverse(name, kwargs=kwargs)
     for kind, model in CARD_MODELS.items():
         card = model.objects.filter(roadmap__product=product).first()
-        for action in ["edit", "move", "delete", "restore", "link"]:
+        for action in ["edit", "move", "delete", "restore", "link", "menu"]:
             urls[f"roadmap:card_{action}:{kind}"] = reverse(
                 f"roadmap:card_{action}",
                 kwargs={"slug": slug, "kind": kind, "pk": card.pk},

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseNotModified
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -29,7 +30,6 @@ from roadmap.forms import BoardFilterForm
 from roadmap.models import Horizon, Roadmap
 from strategy.models import Product
 from strategy.permissions import can_edit, product_for_viewer
-from strategy.revision import current_revision
 
 TEMPLATE = "roadmap/board.html"
 
@@ -232,18 +232,14 @@ def cell_cards(
         "query": filter_query(filters),
     }
     if not request.htmx:
-        # Without JavaScript "Show more" is a link: show the board's page.
-        url = reverse("roadmap:board", args=[slug])
-        query = filter_query(filters)
-        loaded = f"loaded={kind}-{horizon}:{offset + MORE_PAGE}"
-        return HttpResponse(
-            status=302,
-            headers={"Location": f"{url}?{query + '&' if query else ''}{loaded}"},
+        # Without JavaScript, show the board with this cell's next cards too.
+        query = urlencode(
+            {
+                **dict(parse_qsl(filter_query(filters))),
+                "loaded": f"{kind}-{horizon}:{offset + MORE_PAGE}",
+            }
         )
+        return redirect(f"{reverse('roadmap:board', args=[slug])}?{query}")
     response = render(request, f"{TEMPLATE}#more-cards", context)
     pieces.save()
     return response
-
-
-def current_board_revision(product: Product) -> int:
-    return current_revision(product.pk)

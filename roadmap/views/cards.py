@@ -100,6 +100,28 @@ def _cell(kind: str, horizon: str) -> tuple[str, str]:
     return (kind, horizon)
 
 
+def _touched(kind: str, card: Any) -> list[tuple[str, str]]:
+    """The card's cell, and its outcome's when the outcome card counts it.
+
+    An outcome card shows its features' count and its key results' bars.
+    """
+    cells = [_cell(kind, card.horizon)]
+    if kind in ("feature", "success_metric") and card.outcome_id:
+        horizon = (
+            Outcome.objects.filter(pk=card.outcome_id, deleted_at__isnull=True)
+            .values_list("horizon", flat=True)
+            .first()
+        )
+        if horizon:
+            cells.append(_cell("outcome", horizon))
+    return cells
+
+
+def _stale_elsewhere(response: HttpResponse) -> HttpResponse:
+    """Ask the page to refresh the rest of the board now (through its poll)."""
+    return trigger_client_event(response, "board-stale")
+
+
 def _changed(
     request: HtmxHttpRequest,
     product: Product,
@@ -110,11 +132,14 @@ def _changed(
     toast: Toast | None = None,
     status: int = 200,
     grown: tuple[str, str] | None = None,
+    refresh: bool = False,
 ) -> HttpResponse:
     """Answer a write with the cells it touched, the counters and a toast.
 
     `grown` is a cell that gained a card: it shows one more than the client
-    had, so a card added at the end stays in sight.
+    had, so a card added at the end stays in sight. `refresh`: cards beyond
+    these cells changed too (an outcome's title on its linked cards), so the
+    page refreshes the rest of the board.
     """
     if not request.htmx:
         return redirect("roadmap:board", slug=product.slug)
@@ -132,13 +157,12 @@ def _changed(
         loaded=loaded,
         filters=BoardFilterForm(request.GET).filters(),
         revision=revision,
-        is_current=request.POST.get("since") == str(revision - 1),
+        is_current=not refresh and request.POST.get("since") == str(revision - 1),
     )
     if toast:
         html += loader.render_to_string(f"{TEMPLATE}#toast", {"toast": toast})
-    response = HttpResponse(html, status=status)
-    response = reswap(response, "none")
-    return trigger_client_event(response, "board-changed", {"revision": revision})
+    response = reswap(HttpResponse(html, status=status), "none")
+    return _stale_elsewhere(response) if refresh else response
 
 
 def _whole_grid(
@@ -218,8 +242,22 @@ def card_menu(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         "row": ROW_BY_KIND[kind],
         "other_horizons": [h for h in roadmap.horizons if h[0] != card.horizon],
     }
-    template = f"{TEMPLATE}#card-menu" if request.htmx else "roadmap/card_menu.html"
-    return render(request, template, context)
+    return _fragment(request, "card-menu", context, heading=f"Move or delete “{card}”")
+
+
+def _fragment(
+    request: HtmxHttpRequest,
+    partial: str,
+    context: dict[str, Any],
+    *,
+    heading: str,
+    status: int = 200,
+) -> HttpResponse:
+    """Render a partial of the board for htmx, else as a page of its own."""
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    page = {**context, "fragment": f"{TEMPLATE}#{partial}", "heading": heading}
+    return render(request, "roadmap/card_page.html", page, status=status)
 
 
 # Adding and editing ------------------------------------------------------------
@@ -265,22 +303,22 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
                 key_result=kr_form.save(commit=False) if kr_form else None,
             )
             cell = _cell(kind, horizon)
-            return _changed(request, product, roadmap, [cell], None, grown=cell)
-    return render(
-        request,
-        f"{TEMPLATE}#add-form",
-        {
-            "product": product,
-            "roadmap": roadmap,
-            "kind": kind,
-            "row": ROW_BY_KIND[kind],
-            "horizon": horizon,
-            "form": form,
-            "kr_form": kr_form,
-            "has_metrics": kind != "success_metric"
-            or Metric.objects.filter(product=product).exists(),
-        },
-    )
+            return _changed(
+                request, product, roadmap, _touched(kind, card), None, grown=cell
+            )
+    context = {
+        "product": product,
+        "roadmap": roadmap,
+        "kind": kind,
+        "row": ROW_BY_KIND[kind],
+        "horizon": horizon,
+        "form": form,
+        "kr_form": kr_form,
+        "has_metrics": kind != "success_metric"
+        or Metric.objects.filter(product=product).exists(),
+    }
+    heading = f"{ROW_BY_KIND[kind].add_label} to {roadmap.horizon_label(horizon)}"
+    return _fragment(request, "add-form", context, heading=heading)
 
 
 def _edit_forms(
@@ -329,7 +367,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         if name != "teams" and name in form.Meta.fields
     }
     try:
-        revision = services.card_update(
+        services.card_update(
             roadmap=roadmap,
             card=before,
             version=version,
@@ -350,10 +388,13 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     response = _card_response(
         request, product, roadmap, kind, pk, editable=True, card=saved
     )
-    # Other cards show this one's title or progress: refresh them now.
-    return trigger_client_event(
-        response, "board-changed", {"revision": revision, "refresh": kind != "feature"}
-    )
+    # An outcome's title shows on its linked cards, a key result's progress
+    # on its outcome, a feature on its outcome's count: refresh those now.
+    if kind == "challenge" or (
+        kind == "feature" and before.outcome_id == card.outcome_id
+    ):
+        return response
+    return _stale_elsewhere(response)
 
 
 def _render_edit_form(
@@ -365,19 +406,16 @@ def _render_edit_form(
     kr_form: CardKeyResultForm | None,
     version: int,
 ) -> HttpResponse:
-    return render(
-        request,
-        f"{TEMPLATE}#card-form",
-        {
-            "product": product,
-            "kind": kind,
-            "card": card,
-            "form": form,
-            "kr_form": kr_form,
-            "version": version,
-            "row": ROW_BY_KIND[kind],
-        },
-    )
+    context = {
+        "product": product,
+        "kind": kind,
+        "card": card,
+        "form": form,
+        "kr_form": kr_form,
+        "version": version,
+        "row": ROW_BY_KIND[kind],
+    }
+    return _fragment(request, "card-form", context, heading=f"Edit “{card}”")
 
 
 def _conflict(
@@ -533,7 +571,13 @@ def card_delete(
         action_vals=json.dumps({"version": card.version}),
     )
     return _changed(
-        request, product, roadmap, [_cell(kind, card.horizon)], revision, toast=toast
+        request,
+        product,
+        roadmap,
+        _touched(kind, card),
+        revision,
+        toast=toast,
+        refresh=kind == "outcome",
     )
 
 
@@ -557,10 +601,11 @@ def card_restore(
         request,
         product,
         roadmap,
-        [_cell(kind, card.horizon)],
+        _touched(kind, card),
         revision,
         toast=Toast(f"Restored “{card}”.", tone="success"),
         grown=_cell(kind, card.horizon),
+        refresh=kind == "outcome",
     )
 
 
@@ -602,7 +647,7 @@ def card_link(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         .first()
     )
     try:
-        revision = services.card_update(
+        services.card_update(
             roadmap=roadmap,
             card=card,
             version=form.cleaned_data["version"],
@@ -623,7 +668,4 @@ def card_link(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         )
     if panel_outcome is None:
         return _whole_grid(request, product)
-    response = render_panel(request, product, roadmap, panel_outcome)
-    return trigger_client_event(
-        response, "board-changed", {"revision": revision, "refresh": True}
-    )
+    return _stale_elsewhere(render_panel(request, product, roadmap, panel_outcome))

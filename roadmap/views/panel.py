@@ -140,7 +140,7 @@ def _panel_changed(
     if not request.htmx:
         return redirect("roadmap:board", slug=product.slug)
     response = render_panel(request, product, roadmap, outcome)
-    return trigger_client_event(response, "board-changed", {"refresh": True})
+    return trigger_client_event(response, "board-stale")
 
 
 @require_POST

@@ -9,8 +9,15 @@ from tests.strategy.factories import ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-# The board polls every 10 s; the spec allows 15 s to notice a change.
+# The open board polls every BOARD_POLL_SECONDS (10 s by default, 1 s here so
+# the journey does not wait on the clock); a busy machine may still be slow to
+# answer, so the watcher's expectations wait up to 15 s for the change.
 SEEN_WITHIN_MS = 15_000
+
+
+@pytest.fixture(autouse=True)
+def quick_poll(settings):
+    settings.BOARD_POLL_SECONDS = 1
 
 
 def cell(page, kind: str, horizon: str):
