@@ -111,6 +111,13 @@ TEMPLATES = [
     },
 ]
 
+# Every form field renders through one template, templates/includes/_field.html
+# (`field.as_field_group`).
+FORM_RENDERER = "config.forms.FormRenderer"
+
+# How often an open board asks whether the plan changed (seconds).
+BOARD_POLL_SECONDS = int(os.environ.get("NORTHSTAR_BOARD_POLL_SECONDS", "10"))
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
     from config.embedded_db import embedded_database_url

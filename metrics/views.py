@@ -46,7 +46,7 @@ def key_result_for(product: Product, pk: int) -> KeyResult:
     return get_object_or_404(
         KeyResult.objects.for_product(product)
         .with_current()
-        .select_related("goal", "board_card__outcome"),
+        .select_related("goal", "success_metric__outcome"),
         pk=pk,
     )
 
@@ -140,7 +140,7 @@ def metric_detail_context(
         request.GET.get("page")
     )
     key_results = list(
-        metric.key_results.with_current().select_related("goal", "board_card__outcome")
+        metric.key_results.with_current().select_related("goal", "success_metric__outcome")
     )
     editable = can_edit(request.user, product)
     context = {

@@ -441,17 +441,17 @@ def _key_result_bars(
     ids = list(outcome_ids)
     rows = (
         KeyResult.objects.filter(
-            board_card__outcome_id__in=ids, board_card__deleted_at__isnull=True
+            success_metric__outcome_id__in=ids, success_metric__deleted_at__isnull=True
         )
         .annotate(current_value=_latest_value("metric_id"))
-        .order_by("board_card__position", "board_card__id")
-        .values("board_card__outcome_id", "current_value", *KEY_RESULT_FIELDS)
+        .order_by("success_metric__position", "success_metric__id")
+        .values("success_metric__outcome_id", "current_value", *KEY_RESULT_FIELDS)
     )
     bars: dict[int, list[KeyResultBar]] = defaultdict(list)
     for row in rows:
         key_result = _key_result(row, "")
         progress = key_result.progress(today)
-        bars[row["board_card__outcome_id"]].append(
+        bars[row["success_metric__outcome_id"]].append(
             KeyResultBar(
                 statement=key_result.statement,
                 percent=progress.percent,

@@ -358,7 +358,7 @@ def load_line_of_sight(
         themes=list(product.themes.all()),
         goals=list(product.goals.active()),
         key_results=KeyResult.objects.with_current()
-        .filter(Q(metric__product=product) | Q(board_card__roadmap__product=product))
+        .filter(Q(metric__product=product) | Q(success_metric__roadmap__product=product))
         .distinct(),
         outcomes=list(live_outcomes.filter(roadmap__product=product)),
         success_metrics=SuccessMetric.objects.alive()

@@ -315,7 +315,7 @@ class SuccessMetric(Card):
         Roadmap, on_delete=models.CASCADE, related_name="success_metrics"
     )
     key_result = models.OneToOneField(
-        KeyResult, on_delete=models.CASCADE, related_name="board_card"
+        KeyResult, on_delete=models.CASCADE, related_name="success_metric"
     )
     outcome = models.ForeignKey(
         Outcome,

@@ -159,7 +159,7 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "grid_html": html,
         "filter_form": form,
         "filters": filters,
-        "poll_seconds": getattr(settings, "BOARD_POLL_SECONDS", 10),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
     }
     return render(request, TEMPLATE, context)
 

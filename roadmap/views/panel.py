@@ -44,8 +44,8 @@ def render_panel(
 ) -> HttpResponse:
     key_results = list(
         KeyResult.objects.with_current()
-        .filter(board_card__outcome=outcome, board_card__deleted_at__isnull=True)
-        .select_related("board_card")
+        .filter(success_metric__outcome=outcome, success_metric__deleted_at__isnull=True)
+        .select_related("success_metric")
     )
     context = {
         "product": product,

@@ -97,7 +97,7 @@ def test_generate_links_stay_within_the_product(generated):
     assert not Outcome.objects.filter(roadmap=roadmap, goal__isnull=False).exclude(
         goal__product=generated
     )
-    assert not KeyResult.objects.filter(board_card__roadmap=roadmap).exclude(
+    assert not KeyResult.objects.filter(success_metric__roadmap=roadmap).exclude(
         metric__product=generated
     )
     assert (
