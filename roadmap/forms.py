@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from config.forms import FormRenderer
+from strategy.concurrency import VersionedFormMixin
 from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions
 from roadmap.models import (
@@ -86,8 +87,11 @@ class OutcomeChoiceField(forms.ModelChoiceField):
         return obj.title
 
 
-class BoardCardForm(forms.ModelForm):
-    """A card form that offers only this product's goals, outcomes and teams."""
+class BoardCardForm(VersionedFormMixin, forms.ModelForm):
+    """A card form that offers only this product's goals, outcomes and teams.
+
+    An edit form carries the card's version (VersionedFormMixin).
+    """
 
     default_renderer = FormRenderer
 

@@ -361,11 +361,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         return _render_edit_form(request, product, kind, card, form, kr_form, version)
     if before.is_deleted or before.version != version:
         return _conflict(request, product, roadmap, kind, pk, form, kr_form)
-    values = {
-        name: value
-        for name, value in form.cleaned_data.items()
-        if name != "teams" and name in form.Meta.fields
-    }
+    values = {k: v for k, v in form.model_values().items() if k != "teams"}
     try:
         services.card_update(
             roadmap=roadmap,
