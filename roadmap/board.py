@@ -155,9 +155,11 @@ class BoardFilters:
             condition &= Q(**{f"{prefix}status": self.status})
         if self.team:
             outcome = OuterRef(f"{prefix}id" if prefix else "id")
-            condition &= Exists(
-                Outcome.teams.through.objects.filter(
-                    outcome_id=outcome, team_id=self.team
+            condition &= Q(
+                Exists(
+                    Outcome.teams.through.objects.filter(
+                        outcome_id=outcome, team_id=self.team
+                    )
                 )
             )
         return condition
@@ -306,7 +308,8 @@ def _key_result(row: dict[str, Any], prefix: str) -> KeyResult:
         start_date=row[f"{prefix}start_date"],
         due_date=row[f"{prefix}due_date"],
     )
-    key_result.current_value = row["current_value"]
+    # with_current() reads it from this annotation instead of a query.
+    key_result.current_value = row["current_value"]  # type: ignore[attr-defined]
     return key_result
 
 
@@ -578,7 +581,7 @@ def saved_card(instance: Challenge | Feature) -> AnyCard:
         *place,
         title=instance.title,
         stage=instance.stage,
-        team_name=instance.team.name if instance.team_id else "",
+        team_name=instance.team.name if instance.team is not None else "",
         outcome=ref,
     )
 

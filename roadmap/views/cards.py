@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +28,7 @@ from roadmap.board import ROW_BY_KIND, Page, Pieces
 from roadmap.forms import (
     CREATE_FORMS,
     EDIT_FORMS,
+    BoardCardForm,
     BoardFilterForm,
     CardKeyResultForm,
     LinkForm,
@@ -323,7 +323,7 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
 
 def _edit_forms(
     kind: str, card: Any, product: Product, roadmap: Roadmap, data: Any = None
-) -> tuple[forms.ModelForm, CardKeyResultForm | None]:
+) -> tuple[BoardCardForm, CardKeyResultForm | None]:
     prefix = f"{kind}{card.pk}"
     form = EDIT_FORMS[kind](
         data, instance=card, **_form_kwargs(product, roadmap, prefix)
@@ -398,7 +398,7 @@ def _render_edit_form(
     product: Product,
     kind: str,
     card: Any,
-    form: forms.ModelForm,
+    form: BoardCardForm,
     kr_form: CardKeyResultForm | None,
     version: int,
 ) -> HttpResponse:
@@ -420,7 +420,7 @@ def _conflict(
     roadmap: Roadmap,
     kind: str,
     pk: int,
-    form: forms.ModelForm,
+    form: BoardCardForm,
     kr_form: CardKeyResultForm | None,
 ) -> HttpResponse:
     """Answer 409 with their saved values beside the ones just typed."""
@@ -475,7 +475,7 @@ def card_move(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     card, roadmap = _card(product, kind, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return HttpResponseBadRequest(f"The card was not moved: {errors}")
     old_horizon = card.horizon
     target = form.cleaned_data["horizon"] or old_horizon

@@ -44,7 +44,9 @@ def render_panel(
 ) -> HttpResponse:
     key_results = list(
         KeyResult.objects.with_current()
-        .filter(success_metric__outcome=outcome, success_metric__deleted_at__isnull=True)
+        .filter(
+            success_metric__outcome=outcome, success_metric__deleted_at__isnull=True
+        )
         .select_related("success_metric")
     )
     context = {
@@ -57,9 +59,7 @@ def render_panel(
             (
                 kr,
                 kr.progress(),
-                kr.metric.format(kr.current_value)
-                if kr.current_value is not None
-                else "",
+                kr.metric.format(kr.current()) if kr.current() is not None else "",
             )
             for kr in key_results
         ],
