@@ -133,6 +133,22 @@ def test_metric_create_refuses_duplicate_name_and_keeps_input(editor_client, met
     assert Metric.objects.count() == 1
 
 
+def test_metric_create_ties_each_field_error_to_its_input(editor_client, product):
+    """The input's aria-describedby names the id of its error list."""
+    response = editor_client.post(
+        reverse("metrics:metric_create", args=["fabrikam-style"]),
+        {"name": "", "unit": "", "direction": "up", "review_cadence": "monthly"},
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="field field-name has-error">' in content
+    assert 'aria-describedby="id_name_error"' in content
+    assert '<ul class="field-error" id="id_name_error">' in content
+    assert 'aria-describedby="id_unit_helptext"' in content
+    assert '<span class="helptext" id="id_unit_helptext">' in content
+
+
 def test_metric_create_refuses_viewers(viewer_client, product):
     response = viewer_client.post(
         reverse("metrics:metric_create", args=["fabrikam-style"]),

@@ -375,6 +375,18 @@ def test_theme_create_adds_a_theme_and_rerenders_the_strategy(editor_client, pro
     assert product.themes.get().years_label == "2026–2027"
 
 
+def test_theme_create_form_names_each_field_wrapper(editor_client, product):
+    """Field wrappers carry field-<name>, which the form row sizes them by."""
+    response = editor_client.get(
+        reverse("strategy:theme_create", args=[product.slug]), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert '<div class="field field-title">' in response.text
+    assert '<div class="field field-start_year">' in response.text
+    assert '<div class="field field-end_year">' in response.text
+
+
 def test_theme_create_with_end_before_start_shows_error_and_saves_nothing(
     editor_client, product
 ):
