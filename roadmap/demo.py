@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
@@ -29,6 +30,11 @@ from roadmap.models import (
     TeamDependency,
 )
 from strategy.models import Company, Goal, Product, Theme
+
+if TYPE_CHECKING:
+    # The model get_user_model() returns for AUTH_USER_MODEL; the plugin
+    # resolves the call to it, so annotations name it directly.
+    from django.contrib.auth.models import User
 
 DEMO_SLUG = "fabrikam-style"
 
@@ -90,11 +96,11 @@ def series(start: float, end: float, count: int, wobble: float) -> list[Decimal]
     return values
 
 
-def ensure_users() -> dict[str, AbstractUser]:
-    User = get_user_model()
+def ensure_users() -> dict[str, User]:
+    user_model = get_user_model()
     users = {}
     for demo in DEMO_USERS:
-        user, created = User.objects.get_or_create(
+        user, created = user_model.objects.get_or_create(
             username=demo.username,
             defaults={
                 "first_name": demo.first_name,
@@ -124,7 +130,7 @@ def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
     return DemoResult(product=product, created=True, users=DEMO_USERS)
 
 
-def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
+def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
     company, _ = Company.objects.update_or_create(
         id=1,
         defaults={
@@ -347,7 +353,7 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
         soon_hint=quarter_label(add_months(today, 3)),
         future_hint=f"{quarter_label(add_months(today, 6))} and later",
     )
-    teams = {
+    team_by_name = {
         name: Team.objects.get_or_create(
             name=name, defaults={"description": description}
         )[0]
@@ -359,12 +365,18 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
         ]
     }
 
-    def outcome(horizon: str, position: int, title: str, **fields: object) -> Outcome:
-        team_names = fields.pop("teams", [])
+    def outcome(
+        horizon: str,
+        position: int,
+        title: str,
+        *,
+        teams: Sequence[str] = (),
+        **fields: object,
+    ) -> Outcome:
         card = Outcome.objects.create(
             roadmap=roadmap, horizon=horizon, position=position, title=title, **fields
         )
-        card.teams.add(*(teams[name] for name in team_names))
+        card.teams.add(*(team_by_name[name] for name in teams))
         return card
 
     first_minute = outcome(
@@ -505,7 +517,17 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
         )
 
     features = {}
-    for horizon, position, title, served, stage, team, effort, impact, summary in [
+    for (
+        horizon,
+        position,
+        title,
+        served_outcome,
+        stage,
+        team,
+        effort,
+        impact,
+        summary,
+    ) in [
         (
             Horizon.CURRENT,
             1,
@@ -600,9 +622,9 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
             horizon=horizon,
             position=position,
             title=title,
-            outcome=served,
+            outcome=served_outcome,
             stage=stage,
-            team=teams[team],
+            team=team_by_name[team],
             effort=effort,
             expected_impact=impact,
             customer_summary=summary,
@@ -610,18 +632,18 @@ def build_product(*, today: dt.date, users: dict[str, AbstractUser]) -> Product:
         )
 
     TeamDependency.objects.create(
-        team=teams["Platform"],
+        team=team_by_name["Platform"],
         outcome=worn_suggestions,
         description="A faster inference endpoint for suggestions.",
         status=TeamDependency.Status.AGREED,
     )
     TeamDependency.objects.create(
-        team=teams["Partnerships"],
+        team=team_by_name["Partnerships"],
         feature=features["Fit predictor from past purchases"],
         description="Size and return data from partner order feeds.",
     )
     TeamDependency.objects.create(
-        team=teams["Platform"],
+        team=team_by_name["Platform"],
         outcome=brand_reach,
         description="Partner API with per-brand access tokens.",
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from config.forms import FormRenderer
-from strategy.concurrency import VersionedFormMixin
 from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions
 from roadmap.models import (
@@ -21,7 +20,8 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
-from strategy.models import Product
+from strategy.concurrency import VersionedFormMixin
+from strategy.models import Goal, Product
 
 
 class BoardFilterForm(forms.Form):
@@ -100,10 +100,11 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         if "goal" in self.fields:
-            self.fields["goal"].queryset = product.goals.choices_keeping(
+            goal = cast("forms.ModelChoiceField[Goal]", self.fields["goal"])
+            goal.queryset = product.goals.choices_keeping(
                 getattr(self.instance, "goal_id", None)
             )
-            self.fields["goal"].empty_label = "No goal"
+            goal.empty_label = "No goal"
         if "outcome" in self.fields:
             self.fields["outcome"] = OutcomeChoiceField(
                 queryset=Outcome.objects.filter(roadmap=roadmap)
@@ -116,9 +117,11 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
             if self.instance.pk:
                 self.initial.setdefault("outcome", self.instance.outcome_id)
         if "team" in self.fields:
-            self.fields["team"].empty_label = "No team"
+            team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+            team.empty_label = "No team"
         if "teams" in self.fields:
-            self.fields["teams"].queryset = Team.objects.all()
+            teams = cast("forms.ModelMultipleChoiceField[Team]", self.fields["teams"])
+            teams.queryset = Team.objects.all()
         for field in self.fields.values():
             if isinstance(field.widget, forms.Select | forms.TextInput):
                 field.widget.attrs.setdefault("class", "compact")

@@ -31,6 +31,7 @@ from roadmap.models import (
     HORIZON_VALUES,
     Challenge,
     Feature,
+    FeatureStage,
     Horizon,
     Outcome,
     Roadmap,
@@ -654,8 +655,8 @@ class RoadmapBuilder:
         )
         goals = []
         for index in range(self.size.goals):
-            rounds, title = divmod(index, len(GOALS))
-            title = GOALS[title]
+            rounds, goal_index = divmod(index, len(GOALS))
+            title = GOALS[goal_index]
             if rounds:
                 title = f"{title} in {REGIONS[(rounds - 1) % len(REGIONS)]}"
                 if rounds > len(REGIONS):
@@ -725,7 +726,7 @@ class RoadmapBuilder:
             for team in rng.sample(self.teams, rng.choice([1, 1, 2])):
                 links.append(through(outcome_id=outcome.pk, team_id=team.pk))
         self.bulk(through, links)
-        self.outcome_teams = {}
+        self.outcome_teams: dict[int, list[int]] = {}
         for link in links:
             self.outcome_teams.setdefault(link.outcome_id, []).append(link.team_id)
         return outcomes
@@ -862,11 +863,12 @@ class RoadmapBuilder:
 
     def key_result_dates(self, horizon: str) -> tuple[dt.date, dt.date]:
         """Return start and due dates: running now, about to start, or later."""
-        weeks = {
+        weeks_by_horizon: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
             Horizon.CURRENT: ((-20, -8), (4, 20)),
             Horizon.SOON: ((-4, 4), (16, 36)),
             Horizon.FUTURE: ((4, 12), (30, 60)),
-        }[horizon]
+        }
+        weeks = weeks_by_horizon[horizon]
         (start_low, start_high), (due_low, due_high) = weeks
         start = self.today + dt.timedelta(weeks=self.rng.randint(start_low, start_high))
         due = self.today + dt.timedelta(weeks=self.rng.randint(due_low, due_high))
@@ -927,7 +929,7 @@ class RoadmapBuilder:
             ],
         )
         Stage = Feature.Stage
-        stages = {
+        stages: dict[str, tuple[list[FeatureStage], list[int]]] = {
             Horizon.CURRENT: (
                 [Stage.DESIGNED, Stage.VALIDATED, Stage.BUILDING, Stage.RELEASED],
                 [2, 3, 5, 2],

@@ -32,7 +32,8 @@ from strategy.models import Goal, Product, Theme
 
 # A measurement is recent while it is younger than two review periods of its
 # metric: one missed review is normal, two mean nobody is looking.
-STALE_AFTER = {
+# Keyed by the plain value a metric's review_cadence field holds.
+STALE_AFTER: dict[str, dt.timedelta] = {
     Metric.Cadence.DAILY: dt.timedelta(days=2),
     Metric.Cadence.WEEKLY: dt.timedelta(days=14),
     Metric.Cadence.MONTHLY: dt.timedelta(days=62),
@@ -206,9 +207,9 @@ def build_line_of_sight(
 
     outcome_metrics: dict[int, list[KeyResult]] = defaultdict(list)
     for outcome_id, key_result_id in success_metrics:
-        kr = key_results_by_id.get(key_result_id)
-        if outcome_id in outcome_ids and kr is not None:
-            outcome_metrics[outcome_id].append(kr)
+        measure = key_results_by_id.get(key_result_id)
+        if outcome_id in outcome_ids and measure is not None:
+            outcome_metrics[outcome_id].append(measure)
 
     outcome_features: dict[int, list[Feature]] = defaultdict(list)
     unlinked_features = []
@@ -229,43 +230,53 @@ def build_line_of_sight(
 
     outcome_nodes_by_goal: dict[int | None, list[OutcomeNode]] = defaultdict(list)
     for outcome in sorted(outcomes, key=_board_order):
-        node = OutcomeNode(
+        outcome_node = OutcomeNode(
             outcome,
             success_metrics=outcome_metrics[outcome.pk],
             features=outcome_features[outcome.pk],
         )
         if outcome.goal_id not in goal_ids:
-            node.gaps.append(
-                Gap(GapKind.OUTCOME_WITHOUT_GOAL, outcome, outcome.title, node.anchor)
+            outcome_node.gaps.append(
+                Gap(
+                    GapKind.OUTCOME_WITHOUT_GOAL,
+                    outcome,
+                    outcome.title,
+                    outcome_node.anchor,
+                )
             )
-        if not node.success_metrics:
-            node.gaps.append(
+        if not outcome_node.success_metrics:
+            outcome_node.gaps.append(
                 Gap(
                     GapKind.OUTCOME_WITHOUT_SUCCESS_METRIC,
                     outcome,
                     outcome.title,
-                    node.anchor,
+                    outcome_node.anchor,
                 )
             )
         key = outcome.goal_id if outcome.goal_id in goal_ids else None
-        outcome_nodes_by_goal[key].append(node)
+        outcome_nodes_by_goal[key].append(outcome_node)
 
     goal_nodes_by_theme: dict[int | None, list[GoalNode]] = defaultdict(list)
     for goal in goals:
-        node = GoalNode(
+        goal_node = GoalNode(
             goal,
             key_results=goal_key_results[goal.pk],
             horizons=_by_horizon(outcome_nodes_by_goal[goal.pk], horizon_labels),
         )
-        if not node.key_results:
-            node.gaps.append(
-                Gap(GapKind.GOAL_WITHOUT_KEY_RESULTS, goal, goal.title, node.anchor)
+        if not goal_node.key_results:
+            goal_node.gaps.append(
+                Gap(
+                    GapKind.GOAL_WITHOUT_KEY_RESULTS,
+                    goal,
+                    goal.title,
+                    goal_node.anchor,
+                )
             )
-        if not node.outcome_count:
-            node.gaps.append(
-                Gap(GapKind.GOAL_NOT_SERVED, goal, goal.title, node.anchor)
+        if not goal_node.outcome_count:
+            goal_node.gaps.append(
+                Gap(GapKind.GOAL_NOT_SERVED, goal, goal.title, goal_node.anchor)
             )
-        goal_nodes_by_theme[goal.theme_id].append(node)
+        goal_nodes_by_theme[goal.theme_id].append(goal_node)
 
     # Each key result in the tree is counted once, wherever it appears.
     tree_key_results = {
@@ -289,10 +300,10 @@ def build_line_of_sight(
 
     goal_nodes = [node for theme in theme_nodes for node in theme.goals]
     outcome_nodes = [node for nodes in outcome_nodes_by_goal.values() for node in nodes]
-    for node in goal_nodes:
-        gaps.extend(node.gaps)
-    for node in outcome_nodes:
-        gaps.extend(node.gaps)
+    for goal_node in goal_nodes:
+        gaps.extend(goal_node.gaps)
+    for outcome_node in outcome_nodes:
+        gaps.extend(outcome_node.gaps)
     for kr_id in sorted(stale_ids):
         kr = tree_key_results[kr_id]
         # A key result sits under its goal, or else under the outcome it measures.
@@ -358,7 +369,9 @@ def load_line_of_sight(
         themes=list(product.themes.all()),
         goals=list(product.goals.active()),
         key_results=KeyResult.objects.with_current()
-        .filter(Q(metric__product=product) | Q(success_metric__roadmap__product=product))
+        .filter(
+            Q(metric__product=product) | Q(success_metric__roadmap__product=product)
+        )
         .distinct(),
         outcomes=list(live_outcomes.filter(roadmap__product=product)),
         success_metrics=SuccessMetric.objects.alive()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -164,6 +164,8 @@ class Card(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
+    # Subclasses replace this manager; mypy sees it as a class variable, so
+    # theirs are annotated ClassVar (the plugin still infers the manager type).
     objects = CardQuerySet.as_manager()
 
     class Meta:
@@ -253,7 +255,7 @@ class Outcome(TitledCard):
     )
     is_customer_visible = models.BooleanField(default=False)
 
-    objects = OutcomeQuerySet.as_manager()
+    objects: ClassVar = OutcomeQuerySet.as_manager()
 
     class Meta(TitledCard.Meta):
         constraints = [
@@ -296,7 +298,7 @@ class Challenge(TitledCard):
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
 
-    objects = ChallengeQuerySet.as_manager()
+    objects: ClassVar = ChallengeQuerySet.as_manager()
 
     class Meta(TitledCard.Meta):
         constraints = [
@@ -387,7 +389,7 @@ class Feature(TitledCard):
     )
     is_customer_visible = models.BooleanField(default=False)
 
-    objects = FeatureQuerySet.as_manager()
+    objects: ClassVar = FeatureQuerySet.as_manager()
 
     class Meta(TitledCard.Meta):
         constraints = [

@@ -69,6 +69,20 @@ def kind_of(card: BoardCard) -> str:
     raise TypeError(f"Not a board card: {card!r}")
 
 
+def _as_outcome(card: BoardCard) -> Outcome:
+    """Return the card as an outcome, the one kind of card that has teams."""
+    if not isinstance(card, Outcome):
+        raise TypeError(f"Only an outcome has teams: {card!r}")
+    return card
+
+
+def _as_success_metric(card: BoardCard) -> SuccessMetric:
+    """Return the card as a success metric, the one kind with a key result."""
+    if not isinstance(card, SuccessMetric):
+        raise TypeError(f"Only a success metric has a key result: {card!r}")
+    return card
+
+
 def bump_revision(roadmap: Roadmap) -> int:
     """Mark the product's plan as changed; locks the product row until commit."""
     return plan_changed(roadmap.product_id)
@@ -107,7 +121,8 @@ def _comparable(value: Any) -> Any:
 def _stored(card: BoardCard, name: str) -> Any:
     """The comparable value of a field as stored, without fetching a relation."""
     field = card._meta.get_field(name)
-    if field.many_to_one:
+    # Only a forward field has an attname that holds the raw id.
+    if isinstance(field, models.Field) and field.many_to_one:
         pk = getattr(card, field.attname)
         return None if pk is None else ("pk", pk)
     return _comparable(getattr(card, name))
@@ -182,13 +197,13 @@ def card_create(
     bump_revision(roadmap)
     if key_result is not None:
         key_result.save()
-        card.key_result = key_result
+        _as_success_metric(card).key_result = key_result
     card.roadmap = roadmap
     card.position = _next_position(type(card), roadmap, card.horizon)
     card.save()
     teams = list(teams)
     if teams:
-        card.teams.set(teams)
+        _as_outcome(card).teams.set(teams)
     _entry(
         roadmap=roadmap,
         actor=actor,
@@ -223,13 +238,15 @@ def card_update(
         for name, new in values.items()
         if _stored(card, name) != _comparable(new)
     }
-    old_teams = list(card.teams.all()) if teams is not None else []
-    teams_changed = teams is not None and _comparable(old_teams) != _comparable(
-        list(teams)
-    )
+    old_teams: list[Team] = []
+    teams_changed = False
+    if teams is not None:
+        old_teams = list(_as_outcome(card).teams.all())
+        teams_changed = _comparable(old_teams) != _comparable(list(teams))
+    # The card's key result, read only when the edit gives values for it.
+    kr = _as_success_metric(card).key_result if key_result_values is not None else None
     kr_changes: dict[str, tuple[Any, Any]] = {}
-    if key_result_values:
-        kr = card.key_result
+    if kr is not None and key_result_values:
         kr_changes = {
             name: (getattr(kr, name), new)
             for name, new in key_result_values.items()
@@ -237,8 +254,8 @@ def card_update(
         }
     if card.version != version:
         raise StaleVersion(card)
-    if key_result_values is not None and card.key_result.version != key_result_version:
-        raise StaleVersion(card.key_result)
+    if kr is not None and kr.version != key_result_version:
+        raise StaleVersion(kr)
     revision = bump_revision(roadmap)
     _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
     entries = [
@@ -257,8 +274,8 @@ def card_update(
         )
         for name, (old, new) in changes.items()
     ]
-    if teams_changed:
-        card.teams.set(teams)
+    if teams is not None and teams_changed:
+        _as_outcome(card).teams.set(teams)
         entries.append(
             _entry(
                 roadmap=roadmap,
@@ -272,8 +289,7 @@ def card_update(
                 after=list(teams),
             )
         )
-    if kr_changes:
-        kr = card.key_result
+    if kr is not None and kr_changes:
         update_if_version(
             kr,
             version=key_result_version or 0,
