@@ -88,7 +88,9 @@ class TeamDependencyAdmin(PlanRevisionAdmin):
     list_display = ["__str__", "status"]
 
     def product_id_of(self, obj: TeamDependency) -> int | None:
-        return obj.outcome.roadmap.product_id
+        # A dependency is on an outcome or, instead, on a feature.
+        card = obj.outcome or obj.feature
+        return card.roadmap.product_id if card else None
 
 
 @admin.register(Insight)

@@ -248,6 +248,17 @@ def test_a_dependency_and_an_insight_saved_in_the_admin_bump_the_revision(
     assert revision(product) == before + 2
 
 
+def test_a_features_dependency_saved_in_the_admin_bumps_the_revision(
+    admin_client, product, feature
+):
+    dependency = TeamDependencyFactory(outcome=None, feature=feature)
+    before = revision(product)
+
+    admin_change(admin_client, dependency, description="A faster API")
+
+    assert revision(product) == before + 1
+
+
 def test_deleting_a_card_in_the_admin_bumps_the_revision(
     admin_client, product, outcome
 ):
