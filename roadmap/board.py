@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import astuple, dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -481,18 +481,33 @@ def first_cards(
     limits: dict[str, int],
     today: dt.date,
 ) -> dict[str, list[AnyCard]]:
-    """The first cards of each horizon's cell of one row, in one query."""
-    ranked = _cards_queryset(roadmap, kind, filters).annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("horizon")],
-            order_by=[F("position").asc(), F("id").asc()],
+    """The first cards of each horizon's cell of one row, in one query.
+
+    The cards are ranked on their plain columns first; what the cards show
+    (teams, counts, trends: subqueries) is read for the kept cards only, so
+    the cost follows the cells' first pages, not the size of the row.
+    """
+    first = (
+        CARD_MODELS[kind]
+        .objects.filter(
+            filters.card_condition(kind),
+            roadmap_id=roadmap.pk,
+            deleted_at__isnull=True,
         )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("horizon")],
+                order_by=[F("position").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=max(limits.values()))
+        .values("id")
     )
     rows = list(
-        ranked.filter(rank__lte=max(limits.values())).order_by(
-            "horizon", "position", "id"
-        )
+        _cards_queryset(roadmap, kind, BoardFilters())
+        .filter(id__in=first)
+        .order_by("horizon", "position", "id")
     )
     by_horizon: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -624,14 +639,16 @@ def filter_options(roadmap: Roadmap) -> FilterOptions:
         goals[goal_id] = goal_title
         if theme_id:
             themes[theme_id] = theme_title
+    on_outcomes = Outcome.teams.through.objects.filter(
+        outcome__roadmap_id=roadmap.pk, outcome__deleted_at__isnull=True
+    ).values("team_id")
+    on_features = Feature.objects.filter(
+        roadmap_id=roadmap.pk, deleted_at__isnull=True, team__isnull=False
+    ).values("team_id")
     teams = dict(
-        Team.objects.filter(
-            Q(outcomes__roadmap_id=roadmap.pk, outcomes__deleted_at__isnull=True)
-            | Q(features__roadmap_id=roadmap.pk, features__deleted_at__isnull=True)
-        )
+        Team.objects.filter(Q(id__in=on_outcomes) | Q(id__in=on_features))
         .order_by()
         .values_list("id", "name")
-        .distinct()
     )
     return FilterOptions(_sorted(goals), _sorted(themes), _sorted(teams))
 
@@ -649,7 +666,8 @@ class Page:
 
 def _piece_key(card: AnyCard, page: Page) -> str:
     digest = hashlib.blake2b(
-        repr((MARKUP_VERSION, card.kind, astuple(card), page)).encode(),
+        # A frozen dataclass's repr holds every field it shows, nested ones too.
+        repr((MARKUP_VERSION, card, page)).encode(),
         digest_size=16,
     ).hexdigest()
     return f"card:{digest}"
@@ -662,18 +680,55 @@ def render_card(card: AnyCard, page: Page) -> str:
 
 
 class Pieces:
-    """Card HTML from the shared cache; only cards not in it are rendered."""
+    """Card and cell HTML from the shared cache; only what is not there renders.
+
+    A cell's key holds its cards' keys, its counts and what its markup shows
+    around them, so a write re-renders the cells it touched and no other.
+    """
 
     def __init__(self, page: Page) -> None:
         self.page = page
         self._html: dict[str, str] = {}
         self._new: dict[str, str] = {}
+        self._cell_keys: dict[int, str] = {}
 
-    def prefetch(self, cards: Iterable[AnyCard]) -> None:
+    def prefetch(
+        self, cards: Iterable[AnyCard], cells: Iterable[Cell] = (), around: Any = ()
+    ) -> None:
+        """Read at once the pieces of these cards, and of these cells."""
         keys = [_piece_key(card, self.page) for card in cards]
+        for cell in cells:
+            key = self._cell_key(cell, around)
+            self._cell_keys[id(cell)] = key
+            keys.append(key)
         missing = [key for key in keys if key not in self._html]
         if missing:
             self._html.update(caches["board"].get_many(missing))
+
+    def _cell_key(self, cell: Cell, around: Any) -> str:
+        parts = (
+            MARKUP_VERSION,
+            cell.key,
+            cell.label,
+            cell.order,
+            cell.shown,
+            cell.total,
+            [_piece_key(card, self.page) for card in cell.cards],
+            self.page,
+            around,
+        )
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        return f"cell:{digest}"
+
+    def cell(self, cell: Cell, render: Callable[[], str]) -> SafeString:
+        """The cell's HTML, from the cache or from `render` (then kept)."""
+        key = self._cell_keys.get(id(cell))
+        text = self._html.get(key) if key else None
+        if text is None:
+            text = render()
+            if key:
+                self._html[key] = self._new[key] = text
+        return mark_safe(text)
 
     def html(self, card: AnyCard) -> SafeString:
         key = _piece_key(card, self.page)

@@ -6,7 +6,6 @@ from typing import Any, cast
 
 from django import forms
 
-from config.forms import FormRenderer
 from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions
 from roadmap.models import (
@@ -31,7 +30,6 @@ class BoardFilterForm(forms.Form):
     (`offer`), which is known only once the board is read.
     """
 
-    default_renderer = FormRenderer
     goal = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     theme = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     team = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
@@ -92,8 +90,6 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
 
     An edit form carries the card's version (VersionedFormMixin).
     """
-
-    default_renderer = FormRenderer
 
     def __init__(
         self, *args: Any, product: Product, roadmap: Roadmap, **kwargs: Any

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Case, F, Max, Value, When
+from django.db.models import F, Max
 from django.utils import timezone
 
 from metrics.models import KeyResult
@@ -163,18 +163,6 @@ def _next_position(model: type[BoardCard], roadmap: Roadmap, horizon: str) -> in
         .aggregate(last=Max("position"))["last"]
     )
     return 0 if last is None else last + 1
-
-
-def _renumber(model: type[BoardCard], ordered_ids: Sequence[int]) -> None:
-    """Give the cards of one cell positions 0..n in the given order, in one query."""
-    if not ordered_ids:
-        return
-    model.objects.filter(pk__in=ordered_ids).update(
-        position=Case(
-            *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ordered_ids)),
-            output_field=models.PositiveIntegerField(),
-        )
-    )
 
 
 def _conditional_update(card: BoardCard, version: int, **values: Any) -> None:
@@ -330,15 +318,15 @@ def card_move(
     it lands right after the last card they could see).
     """
     revision = bump_revision(roadmap)
-    model = type(card)
     old_horizon, old_position = card.horizon, card.position
     target = horizon or card.horizon
-    ids = list(
+    places = list(
         _cell(card, target)
         .exclude(pk=card.pk)
         .order_by("position", "id")
-        .values_list("pk", flat=True)
+        .values_list("pk", "position")
     )
+    ids = [pk for pk, _ in places]
     if direction in ("up", "down"):
         current = list(
             _cell(card, card.horizon)
@@ -352,9 +340,16 @@ def card_move(
         index = ids.index(before_id)
     else:
         index = len(ids) if at_most is None else min(at_most, len(ids))
-    ids.insert(index, card.pk)
-    _conditional_update(card, version, horizon=target, position=index)
-    _renumber(model, ids)
+    if index < len(places):
+        # Make room: the cards from the insertion point on move down one
+        # place, in one UPDATE (the rest of the cell keeps its positions).
+        position = places[index][1]
+        _cell(card, target).exclude(pk=card.pk).filter(position__gte=position).update(
+            position=F("position") + 1
+        )
+    else:
+        position = places[-1][1] + 1 if places else 0
+    _conditional_update(card, version, horizon=target, position=position)
     if target != old_horizon:
         entry = _entry(
             roadmap=roadmap,

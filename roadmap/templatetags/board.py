@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template import loader
 from django.utils.safestring import SafeString
 
-from roadmap.board import AnyCard
+from roadmap.board import AnyCard, Cell
 
 register = template.Library()
 
@@ -16,6 +17,17 @@ register = template.Library()
 def board_card(context: template.Context, card: AnyCard) -> SafeString:
     """The card's HTML, from the piece cache the view prepared (`pieces`)."""
     return context["pieces"].html(card)
+
+
+@register.simple_tag(takes_context=True)
+def board_cell(context: template.Context, cell: Cell) -> SafeString:
+    """The cell's HTML, from the piece cache unless its cards or counts changed."""
+
+    def render() -> str:
+        partial = loader.get_template("roadmap/board.html#board-cell")
+        return partial.render({**context.flatten(), "cell": cell})
+
+    return context["pieces"].cell(cell, render)
 
 
 @register.filter

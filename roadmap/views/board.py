@@ -64,19 +64,29 @@ def grid_context(
     filters: BoardFilters,
     page: Page,
     revision: int,
+    *,
+    oob: bool = False,
 ) -> dict[str, Any]:
     pieces = Pieces(page)
-    pieces.prefetch(card for cell in grid.cells() for card in cell.cards)
+    query = filter_query(filters)
+    pieces.prefetch(
+        (card for cell in grid.cells() for card in cell.cards),
+        cells=grid.cells(),
+        # What a cell's markup shows besides its cards: the same for the
+        # whole board, and whether it is drawn as an out-of-band swap.
+        around=(query, filters.is_active, oob),
+    )
     return {
         "product": product,
         "roadmap": roadmap,
         "grid": grid,
         "filters": filters,
-        "query": filter_query(filters),
+        "query": query,
         "page": page,
         "can_edit": page.can_edit,
         "pieces": pieces,
         "revision": revision,
+        "oob": oob,
     }
 
 
@@ -87,10 +97,12 @@ def render_grid(
     editable: bool,
     loaded: dict[str, int] | None = None,
     revision: int | None = None,
-) -> tuple[str, FilterOptions]:
-    """The grid's HTML and filter choices, from the cache while the plan holds.
+) -> tuple[str, str]:
+    """The grid's HTML and the filter form's fields, cached while the plan holds.
 
-    Text searches are not stored: each one is rarely asked twice.
+    The filter form offers the goals, themes and teams the board refers to,
+    so it is drawn with the grid. Text searches are not stored: each one is
+    rarely asked twice.
     """
     loaded = loaded or {}
     revision = product.revision if revision is None else revision
@@ -104,10 +116,24 @@ def render_grid(
     context = grid_context(product, roadmap, grid, filters, page, revision)
     html = loader.render_to_string(f"{TEMPLATE}#board-grid", context)
     context["pieces"].save()
-    result = (html, engine.filter_options(roadmap))
+    result = (html, render_filter_fields(filters, engine.filter_options(roadmap)))
     if not filters.q:
         engine.cache_set(key, result)
     return result
+
+
+def render_filter_fields(filters: BoardFilters, options: FilterOptions) -> str:
+    form = BoardFilterForm(
+        {
+            "goal": filters.goal or "",
+            "theme": filters.theme or "",
+            "team": filters.team or "",
+            "status": filters.status,
+            "q": filters.q,
+        }
+    )
+    form.offer(options)
+    return loader.render_to_string(f"{TEMPLATE}#filter-fields", {"filter_form": form})
 
 
 def render_cells(
@@ -128,8 +154,7 @@ def render_cells(
     filters = filters or BoardFilters()
     page = Page(product.slug, True)
     grid = engine.build_grid(roadmap, filters, loaded=loaded, only=cells)
-    context = grid_context(product, roadmap, grid, filters, page, revision)
-    context["oob"] = True
+    context = grid_context(product, roadmap, grid, filters, page, revision, oob=True)
     context["is_current"] = is_current
     html = loader.render_to_string(f"{TEMPLATE}#cells-update", context)
     context["pieces"].save()
@@ -147,17 +172,16 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     editable = can_edit(request.user, product)
     form = BoardFilterForm(request.GET)
     filters = form.filters()
-    html, options = render_grid(
+    html, filter_fields = render_grid(
         product, filters, editable=editable, loaded=requested_loaded(request)
     )
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(html)
-    form.offer(options)
     context = {
         "product": product,
         "can_edit": editable,
         "grid_html": html,
-        "filter_form": form,
+        "filter_fields": filter_fields,
         "filters": filters,
         "poll_seconds": settings.BOARD_POLL_SECONDS,
     }
