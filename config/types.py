@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from strategy.models import ApiToken
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -12,3 +17,12 @@ class HtmxHttpRequest(HttpRequest):
     """
 
     htmx: HtmxDetails
+
+
+class ApiHttpRequest(HttpRequest):
+    """A request the JSON API's bearer-token auth let through.
+
+    django-ninja sets `auth` to what the auth returned: the product's token.
+    """
+
+    auth: ApiToken

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 
+from config.types import ApiHttpRequest
 from metrics import schemas, services
-from metrics.models import KeyResult, Measurement, Metric
+from metrics.models import KeyResult, Measurement, Metric, MetricQuerySet
 
 router = Router(tags=["metrics"])
 
@@ -26,12 +25,12 @@ class MeasurementFilter(Schema):
     until: schemas.dt.date | None = None
 
 
-def metrics_of(request: HttpRequest) -> QuerySet[Metric]:
+def metrics_of(request: ApiHttpRequest) -> MetricQuerySet:
     return Metric.objects.for_product(request.auth.product)
 
 
 @router.get("/metrics", response=list[schemas.MetricOut], summary="List metrics")
-def list_metrics(request: HttpRequest) -> Any:
+def list_metrics(request: ApiHttpRequest) -> Any:
     return metrics_of(request).with_latest()
 
 
@@ -40,7 +39,7 @@ def list_metrics(request: HttpRequest) -> Any:
     response={200: schemas.MetricOut, 404: schemas.ErrorOut},
     summary="Get a metric",
 )
-def get_metric(request: HttpRequest, metric_id: int) -> Any:
+def get_metric(request: ApiHttpRequest, metric_id: int) -> Any:
     return get_object_or_404(metrics_of(request).with_latest(), pk=metric_id)
 
 
@@ -50,7 +49,7 @@ def get_metric(request: HttpRequest, metric_id: int) -> Any:
     summary="List a metric's measurements",
 )
 def list_measurements(
-    request: HttpRequest, metric_id: int, filters: Query[MeasurementFilter]
+    request: ApiHttpRequest, metric_id: int, filters: Query[MeasurementFilter]
 ) -> Any:
     metric = get_object_or_404(metrics_of(request), pk=metric_id)
     measurements = metric.measurements.all()
@@ -69,7 +68,7 @@ def list_measurements(
     "date that already has one replaces it, so retries are safe.",
 )
 def record_measurement(
-    request: HttpRequest, metric_id: int, payload: schemas.MeasurementIn
+    request: ApiHttpRequest, metric_id: int, payload: schemas.MeasurementIn
 ) -> Any:
     metric = get_object_or_404(metrics_of(request), pk=metric_id)
     services.measurements_upsert(
@@ -91,7 +90,7 @@ def record_measurement(
     "metric or repeats a metric and date, nothing is stored. Measurements "
     "replace stored values of the same metric and date.",
 )
-def record_batch(request: HttpRequest, payload: schemas.BatchIn) -> Any:
+def record_batch(request: ApiHttpRequest, payload: schemas.BatchIn) -> Any:
     known = set(
         metrics_of(request)
         .filter(pk__in={m.metric_id for m in payload.measurements})
@@ -134,7 +133,7 @@ def record_batch(request: HttpRequest, payload: schemas.BatchIn) -> Any:
 @router.get(
     "/key-results", response=list[schemas.KeyResultOut], summary="List key results"
 )
-def list_key_results(request: HttpRequest) -> Any:
+def list_key_results(request: ApiHttpRequest) -> Any:
     key_results = KeyResult.objects.for_product(request.auth.product).with_current()
     return [schemas.key_result_fields(kr) for kr in key_results]
 
@@ -144,7 +143,7 @@ def list_key_results(request: HttpRequest) -> Any:
     response={200: schemas.KeyResultDetailOut, 404: schemas.ErrorOut},
     summary="Get a key result with its check-ins",
 )
-def get_key_result(request: HttpRequest, key_result_id: int) -> Any:
+def get_key_result(request: ApiHttpRequest, key_result_id: int) -> Any:
     key_result = get_object_or_404(
         KeyResult.objects.for_product(request.auth.product).with_current(),
         pk=key_result_id,

@@ -196,7 +196,7 @@ def metric_chart(
 
     coords = [(x_of(day), y_of(float(value)), day, value) for day, value in series]
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in coords)
-    dots = ()
+    dots: tuple[Point, ...] = ()
     if len(coords) <= dots_up_to:
         dots = tuple(
             Point(round(x, 1), round(y, 1), f"{day:%d %b %Y}: {fmt(float(value))}")

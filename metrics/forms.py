@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
 from strategy.concurrency import VersionedFormMixin
 from strategy.models import ApiToken, Product
+
+if TYPE_CHECKING:
+    from strategy.models import Goal
 
 
 class MetricForm(VersionedFormMixin, forms.ModelForm):
@@ -82,11 +85,11 @@ class KeyResultForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["metric"].queryset = Metric.objects.filter(product=product)
-        self.fields["goal"].queryset = product.goals.choices_keeping(
-            self.instance.goal_id
-        )
-        self.fields["goal"].required = False
+        metric = cast("forms.ModelChoiceField[Metric]", self.fields["metric"])
+        metric.queryset = Metric.objects.filter(product=product)
+        goal = cast("forms.ModelChoiceField[Goal]", self.fields["goal"])
+        goal.queryset = product.goals.choices_keeping(self.instance.goal_id)
+        goal.required = False
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -204,10 +204,17 @@ def measurements_import(*, product: Product, text: str) -> importer.Preview:
     if preview.has_errors:
         return preview
     measurements_upsert(
-        rows=[
-            MeasurementData(row.metric.id, row.date, row.value, row.note)
-            for row in preview.writes
-        ],
+        rows=[_import_write(row) for row in preview.writes],
         source=Measurement.Source.IMPORT,
     )
     return preview
+
+
+def _import_write(row: importer.PreviewRow) -> MeasurementData:
+    """Return what a new or changed import row stores.
+
+    classify() gives every such row its metric, date and value.
+    """
+    if row.metric is None or row.date is None or row.value is None:
+        raise ValueError(f"Line {row.line} is invalid and cannot be stored.")
+    return MeasurementData(row.metric.id, row.date, row.value, row.note)

@@ -140,7 +140,9 @@ def metric_detail_context(
         request.GET.get("page")
     )
     key_results = list(
-        metric.key_results.with_current().select_related("goal", "success_metric__outcome")
+        metric.key_results.with_current().select_related(
+            "goal", "success_metric__outcome"
+        )
     )
     editable = can_edit(request.user, product)
     context = {
@@ -481,6 +483,8 @@ def token_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "metrics/token_list.html", token_context(product, form=form)
         )
+    # login_required and the editor check let only a signed-in user this far.
+    assert request.user.is_authenticated
     token, secret = strategy_services.api_token_create(
         product=product, name=form.cleaned_data["name"], created_by=request.user
     )

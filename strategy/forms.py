@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,6 +12,9 @@ from django.utils.text import slugify
 
 from strategy.concurrency import VersionedFormMixin
 from strategy.models import Company, Goal, Product, Theme
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Paths under /products/ that are pages rather than products.
 RESERVED_SLUGS = {"new"}
@@ -66,12 +69,21 @@ class VisionBoardForm(InlineEditForm):
         }
 
 
+class EditorsField(forms.ModelMultipleChoiceField):
+    """Offer users as editors by full name, with the username to tell them apart."""
+
+    def label_from_instance(self, obj: User) -> str:
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.username})" if full_name else obj.username
+
+
 class ProductForm(forms.ModelForm):
     """An admin's form to create a product and choose who edits it."""
 
     class Meta:
         model = Product
         fields = ["name", "slug", "vision_statement", "editors"]
+        field_classes = {"editors": EditorsField}
         labels = {"slug": "Web address", "vision_statement": "Vision"}
         help_texts = {
             "slug": "Used in links, e.g. /products/fabrikam-style/. "
@@ -87,12 +99,12 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["editors"].queryset = (
+        editors = cast("EditorsField", self.fields["editors"])
+        editors.queryset = (
             get_user_model()
             .objects.filter(is_active=True)
             .order_by("first_name", "last_name", "username")
         )
-        self.fields["editors"].label_from_instance = _user_label
 
     def clean_slug(self) -> str:
         # Fields clean in Meta order, so the name is already cleaned here.
@@ -111,11 +123,6 @@ class ProductForm(forms.ModelForm):
                 f"Another product already uses “{slug}”; choose another address."
             )
         return slug
-
-
-def _user_label(user: Any) -> str:
-    full_name = user.get_full_name()
-    return f"{full_name} ({user.username})" if full_name else user.username
 
 
 class ProductSettingsForm(ProductForm):
@@ -168,12 +175,14 @@ class GoalForm(InlineEditForm):
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.product = product
-        self.fields["theme"].queryset = product.themes.all()
-        self.fields["theme"].empty_label = "No theme"
+        theme = cast("forms.ModelChoiceField[Theme]", self.fields["theme"])
+        theme.queryset = product.themes.all()
+        theme.empty_label = "No theme"
         # Archiving has its own button; the form offers it only to show the
         # current status of an archived goal.
         if self.instance.status != Goal.Status.ARCHIVED:
-            self.fields["status"].choices = [
+            status = cast("forms.ChoiceField", self.fields["status"])
+            status.choices = [
                 choice
                 for choice in Goal.Status.choices
                 if choice[0] != Goal.Status.ARCHIVED

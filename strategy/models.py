@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Self
+from typing import TYPE_CHECKING, Self, cast
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from metrics.models import KeyResult
 
 
 class Company(models.Model):
@@ -41,14 +46,14 @@ class Company(models.Model):
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
-    def editable_by(self, user: settings.AUTH_USER_MODEL) -> Self:
+    def editable_by(self, user: User | AnonymousUser) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
         return self.filter(editors=user)
 
-    def with_editor_flag(self, user: settings.AUTH_USER_MODEL) -> Self:
+    def with_editor_flag(self, user: User | AnonymousUser) -> Self:
         """Annotate `is_editable` for user by the same rule as permissions.can_edit."""
         if not user.is_authenticated or not user.is_active:
             return self.annotate(is_editable=models.Value(False))
@@ -89,6 +94,10 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProductQuerySet.as_manager()
+
+    # The editors' ids, which permissions.can_edit reads once per instance;
+    # not a field, and unset until it is first asked.
+    _editor_ids: set[int]
 
     class Meta:
         ordering = ["name"]
@@ -161,7 +170,7 @@ class GoalQuerySet(models.QuerySet["Goal"]):
         Key results live in metrics, an app above this one, so the model is
         reached through the reverse relation rather than imported.
         """
-        key_result_model = Goal.key_results.rel.related_model
+        key_result_model = cast("type[KeyResult]", Goal.key_results.rel.related_model)
         return self.prefetch_related(
             models.Prefetch(
                 "key_results", queryset=key_result_model.objects.with_current()
@@ -263,7 +272,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(
-        cls, *, product: Product, name: str, created_by: object = None
+        cls, *, product: Product, name: str, created_by: User | None = None
     ) -> tuple[ApiToken, str]:
         """Create a token and return it with its secret, which is shown only once."""
         secret = cls.PREFIX + secrets.token_urlsafe(32)

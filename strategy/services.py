@@ -10,7 +10,7 @@ rolls back, revision bump included.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models import F
@@ -19,6 +19,9 @@ from django.utils import timezone
 from strategy.concurrency import update_if_version
 from strategy.models import ApiToken, Company, Goal, Product, Theme
 from strategy.revision import every_plan_changed, plan_changed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
@@ -121,7 +124,7 @@ def goal_set_archived(*, goal: Goal, is_archived: bool) -> Goal:
 
 @transaction.atomic
 def api_token_create(
-    *, product: Product, name: str, created_by: Any = None
+    *, product: Product, name: str, created_by: User | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a token; return it with its secret, which is shown only once."""
     plan_changed(product.pk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -41,6 +41,9 @@ from strategy.permissions import (
     product_for_editor,
     product_for_viewer,
 )
+
+if TYPE_CHECKING:
+    from metrics.models import KeyResult
 
 COMPANY_TEMPLATE = "strategy/company_detail.html"
 PRODUCT_TEMPLATE = "strategy/product_detail.html"
@@ -160,19 +163,20 @@ def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _strategy_context(
     request: HtmxHttpRequest, product: Product, *, is_editor: bool
 ) -> dict[str, Any]:
-    """Gather themes with their goals and key results, in a fixed set of queries."""
+    """Gather themes with their goals and key results, in a fixed set of queries.
+
+    `themes` pairs each theme with its goals.
+    """
     show_archived = request.GET.get("archived") == "1"
     themes = list(product.themes.all())
     goals = list(product.goals.for_overview(include_archived=show_archived))
     by_theme: dict[int | None, list[Goal]] = {}
     for goal in goals:
         by_theme.setdefault(goal.theme_id, []).append(goal)
-    for theme in themes:
-        theme.goal_list = by_theme.get(theme.pk, [])
     return {
         "product": product,
         "is_editor": is_editor,
-        "themes": themes,
+        "themes": [(theme, by_theme.get(theme.pk, [])) for theme in themes],
         "unthemed_goals": by_theme.get(None, []),
         "show_archived": show_archived,
         "archived_count": product.goals.filter(status=Goal.Status.ARCHIVED).count()
@@ -355,7 +359,7 @@ def goal_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     }
     if request.htmx:
         return render(request, f"{GOAL_TEMPLATE}#goal-summary", context)
-    key_result_model = Goal.key_results.rel.related_model
+    key_result_model = cast("type[KeyResult]", Goal.key_results.rel.related_model)
     context["key_results"] = key_result_model.objects.with_current().filter(goal=goal)
     context["outcome_groups"] = outcomes_by_horizon(goal)
     return render(request, GOAL_TEMPLATE, context)

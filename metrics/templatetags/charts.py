@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TypedDict
 
 from django import template
 from django.utils import timezone
@@ -12,9 +13,24 @@ from metrics.models import KeyResult, Measurement, Metric
 
 register = template.Library()
 
+
+class ChartSize(TypedDict, total=False):
+    """The size arguments of charts.metric_chart."""
+
+    width: int
+    height: int
+    margin: tuple[int, int, int, int]
+    dots_up_to: int
+
+
 # Small charts on the metrics page; the metric page draws the full size.
-COMPACT = {"width": 320, "height": 120, "margin": (8, 8, 20, 44), "dots_up_to": 0}
-FULL = {"width": 760, "height": 280, "margin": (16, 12, 28, 60)}
+COMPACT: ChartSize = {
+    "width": 320,
+    "height": 120,
+    "margin": (8, 8, 20, 44),
+    "dots_up_to": 0,
+}
+FULL: ChartSize = {"width": 760, "height": 280, "margin": (16, 12, 28, 60)}
 
 
 @register.inclusion_tag("includes/_sparkline.html")
