@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
+from config.types import ApiHttpRequest
 from metrics.api import router as metrics_router
 from metrics.schemas import ErrorOut
 from roadmap.models import Outcome, Roadmap
@@ -93,7 +94,7 @@ api.add_router("/", metrics_router)
 
 
 @api.get("/roadmap", response=RoadmapDoc, tags=["roadmap"], summary="Get the roadmap")
-def get_roadmap(request: HttpRequest) -> Any:
+def get_roadmap(request: ApiHttpRequest) -> Any:
     product = request.auth.product
     roadmap = Roadmap.objects.filter(product=product).first() or Roadmap(
         product=product
@@ -104,7 +105,7 @@ def get_roadmap(request: HttpRequest) -> Any:
 @api.get(
     "/outcomes", response=list[OutcomeDoc], tags=["roadmap"], summary="List outcomes"
 )
-def list_outcomes(request: HttpRequest) -> Any:
+def list_outcomes(request: ApiHttpRequest) -> Any:
     outcomes = (
         Outcome.objects.alive()
         .filter(roadmap__product=request.auth.product)
@@ -120,7 +121,7 @@ def list_outcomes(request: HttpRequest) -> Any:
     tags=["roadmap"],
     summary="Get an outcome",
 )
-def get_outcome(request: HttpRequest, outcome_id: int) -> Any:
+def get_outcome(request: ApiHttpRequest, outcome_id: int) -> Any:
     outcome = get_object_or_404(
         Outcome.objects.alive()
         .filter(roadmap__product=request.auth.product)
