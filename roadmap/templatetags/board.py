@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.template import loader
@@ -25,7 +25,9 @@ def board_cell(context: template.Context, cell: Cell) -> SafeString:
 
     def render() -> str:
         partial = loader.get_template("roadmap/board.html#board-cell")
-        return partial.render({**context.flatten(), "cell": cell})
+        # The stub lets flatten() have non-string keys; a context's are names.
+        names = cast("dict[str, Any]", context.flatten())
+        return partial.render({**names, "cell": cell})
 
     return context["pieces"].cell(cell, render)
 
