@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap.views import board, cards, line_of_sight, panel
+from roadmap.views import board, cards, line_of_sight, panel, present
 
 
 class CardKindConverter:
@@ -57,6 +57,7 @@ urlpatterns = [
         name="dependency_delete",
     ),
     path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),
+    path("present/", present.present, name="present"),
     path(
         "alignment/",
         line_of_sight.line_of_sight_redirect,

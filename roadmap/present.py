@@ -1,0 +1,328 @@
+"""The stakeholder roadmap: what the present page shows, read in a few queries.
+
+A sponsor reads the vision, the active goals with their key results, then
+the live outcomes of each horizon with what measures them, the features
+that should move them and the key challenges in their way. Everything is
+gathered with a fixed number of queries whatever the size of the roadmap
+(`load_presentation`), into frozen dataclasses that hold exactly what the
+page shows. Progress and status come from `KeyResult.progress()`, the one
+place they are computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from metrics.models import KeyResult, Measurement
+from roadmap.board import BoardFilters, FilterOptions, filter_options
+from roadmap.models import (
+    Challenge,
+    ChallengeStatus,
+    Feature,
+    FeatureStage,
+    Outcome,
+    OutcomeStatus,
+    Roadmap,
+    SuccessMetric,
+    Team,
+)
+from strategy.models import Goal, Product
+
+# How many measurements a key result's trend line shows.
+TREND_POINTS = 12
+
+
+@dataclass(frozen=True)
+class KeyResultLine:
+    """A key result as the page shows it: a sentence, a bar and a trend."""
+
+    pk: int
+    statement: str
+    metric_name: str
+    current_display: str
+    percent: int | None
+    expected_percent: int
+    status: str
+    status_label: str
+    trend: tuple[Decimal, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    pk: int
+    title: str
+    key_results: tuple[KeyResultLine, ...]
+
+
+@dataclass(frozen=True)
+class FeatureLine:
+    pk: int
+    title: str
+    stage: str
+    stage_label: str
+
+
+@dataclass(frozen=True)
+class ChallengeLine:
+    pk: int
+    title: str
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    pk: int
+    title: str
+    description: str
+    status: str
+    status_label: str
+    goal_title: str
+    teams: tuple[str, ...]
+    key_results: tuple[KeyResultLine, ...]
+    features: tuple[FeatureLine, ...]
+    challenges: tuple[ChallengeLine, ...]
+
+
+@dataclass(frozen=True)
+class HorizonSection:
+    """One horizon with the roadmap's own label and time hint."""
+
+    value: str
+    label: str
+    hint: str
+    outcomes: tuple[OutcomeSummary, ...]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """Everything the present page shows of one product."""
+
+    vision: str
+    goals: tuple[GoalSummary, ...]
+    horizons: tuple[HorizonSection, ...]
+    options: FilterOptions
+    filters: BoardFilters = field(default_factory=BoardFilters)
+
+    @property
+    def outcome_count(self) -> int:
+        return sum(len(section.outcomes) for section in self.horizons)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing is on the roadmap (before any filter narrows it)."""
+        return not self.outcome_count and not self.filters.narrows_outcomes
+
+
+def presentation_filters(filters: BoardFilters) -> BoardFilters:
+    """Keep the filters the present page offers: goal, theme and team."""
+    return BoardFilters(goal=filters.goal, theme=filters.theme, team=filters.team)
+
+
+def load_presentation(
+    product: Product,
+    filters: BoardFilters | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Presentation:
+    """Gather the product's presentation in a fixed number of queries.
+
+    Reading never writes: a product without a roadmap row reads an unsaved
+    default roadmap, whose labels and hints are the defaults.
+    """
+    filters = presentation_filters(filters or BoardFilters())
+    today = today or timezone.localdate()
+    roadmap = Roadmap.objects.filter(product=product).first() or Roadmap(
+        product=product
+    )
+
+    goals = list(_goals(product, filters))
+    goal_key_results = [kr for goal in goals for kr in goal.key_results.all()]
+    if roadmap.pk is None:
+        outcome_rows: list[dict[str, Any]] = []
+        outcome_key_results: list[KeyResult] = []
+        features: dict[int, list[FeatureLine]] = {}
+        challenges: dict[int, list[ChallengeLine]] = {}
+        options = FilterOptions((), (), ())
+    else:
+        outcomes = _outcomes(roadmap, filters)
+        outcome_rows = list(outcomes)
+        outcome_ids = outcomes.values("id")
+        outcome_key_results = list(_outcome_key_results(outcome_ids))
+        features = _features(roadmap, outcome_ids)
+        challenges = _challenges(roadmap, outcome_ids)
+        options = filter_options(roadmap)
+
+    trends = _trends({kr.metric_id for kr in (*goal_key_results, *outcome_key_results)})
+    goal_summaries = tuple(
+        GoalSummary(
+            pk=goal.pk,
+            title=goal.title,
+            key_results=tuple(
+                _key_result_line(kr, trends, today) for kr in goal.key_results.all()
+            ),
+        )
+        for goal in goals
+    )
+
+    measures: dict[int, list[KeyResultLine]] = defaultdict(list)
+    for kr in outcome_key_results:
+        measures[kr.outcome_id].append(  # type: ignore[attr-defined]
+            _key_result_line(kr, trends, today)
+        )
+
+    by_horizon: dict[str, list[OutcomeSummary]] = defaultdict(list)
+    for row in outcome_rows:
+        by_horizon[row["horizon"]].append(
+            OutcomeSummary(
+                pk=row["id"],
+                title=row["title"],
+                description=row["description"],
+                status=row["status"],
+                status_label=OutcomeStatus(row["status"]).label,
+                goal_title=row["goal__title"] or "",
+                teams=tuple(row["team_names"] or ()),
+                key_results=tuple(measures.get(row["id"], ())),
+                features=tuple(features.get(row["id"], ())),
+                challenges=tuple(challenges.get(row["id"], ())),
+            )
+        )
+    sections = tuple(
+        HorizonSection(value, label, hint, tuple(by_horizon.get(value, ())))
+        for value, label, hint in roadmap.horizons
+    )
+    return Presentation(
+        vision=product.vision_statement,
+        goals=goal_summaries,
+        horizons=sections,
+        options=options,
+        filters=filters,
+    )
+
+
+def _goals(product: Product, filters: BoardFilters) -> QuerySet[Goal]:
+    """Active goals, narrowed by the goal and theme filters, with key results."""
+    condition = Q()
+    if filters.goal:
+        condition &= Q(pk=filters.goal)
+    if filters.theme:
+        condition &= Q(theme_id=filters.theme)
+    return (
+        product.goals.active()
+        .filter(condition)
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.with_current())
+        )
+    )
+
+
+def _outcomes(
+    roadmap: Roadmap, filters: BoardFilters
+) -> QuerySet[Outcome, dict[str, Any]]:
+    """Live outcomes passing the filters, in board order, as plain values."""
+    teams = ArraySubquery(
+        Team.objects.filter(outcomes=OuterRef("pk")).order_by("name").values("name")
+    )
+    return (
+        Outcome.objects.alive()
+        .filter(filters.outcome_condition(), roadmap_id=roadmap.pk)
+        .in_board_order()
+        .annotate(team_names=teams)
+        .values(
+            "id",
+            "title",
+            "description",
+            "horizon",
+            "status",
+            "goal__title",
+            "team_names",
+        )
+    )
+
+
+def _outcome_key_results(outcome_ids: QuerySet) -> QuerySet[KeyResult]:
+    """Key results placed under the outcomes as success metric cards."""
+    cards = SuccessMetric.objects.alive().filter(outcome_id__in=outcome_ids)
+    return (
+        KeyResult.objects.with_current()
+        .filter(success_metric__in=cards)
+        .annotate(outcome_id=F("success_metric__outcome_id"))
+        .order_by("success_metric__position", "success_metric__id")
+    )
+
+
+def _features(roadmap: Roadmap, outcome_ids: QuerySet) -> dict[int, list[FeatureLine]]:
+    rows = (
+        Feature.objects.alive()
+        .filter(roadmap_id=roadmap.pk, outcome_id__in=outcome_ids)
+        .order_by("position", "id")
+        .values_list("id", "outcome_id", "title", "stage")
+    )
+    features: dict[int, list[FeatureLine]] = defaultdict(list)
+    for pk, outcome_id, title, stage in rows:
+        features[outcome_id].append(
+            FeatureLine(pk, title, stage, FeatureStage(stage).label)
+        )
+    return features
+
+
+def _challenges(
+    roadmap: Roadmap, outcome_ids: QuerySet
+) -> dict[int, list[ChallengeLine]]:
+    rows = (
+        Challenge.objects.alive()
+        .filter(roadmap_id=roadmap.pk, outcome_id__in=outcome_ids)
+        .order_by("position", "id")
+        .values_list("id", "outcome_id", "title", "status")
+    )
+    challenges: dict[int, list[ChallengeLine]] = defaultdict(list)
+    for pk, outcome_id, title, status in rows:
+        challenges[outcome_id].append(
+            ChallengeLine(pk, title, status, ChallengeStatus(status).label)
+        )
+    return challenges
+
+
+def _trends(metric_ids: Iterable[int]) -> dict[int, list[Decimal]]:
+    """Each metric's last TREND_POINTS values in time order, in one query."""
+    ids = sorted(set(metric_ids))
+    trends: dict[int, list[Decimal]] = defaultdict(list)
+    if not ids:
+        return trends
+    rows = (
+        Measurement.objects.filter(metric_id__in=ids)
+        .recent_per_metric(TREND_POINTS)
+        .order_by("metric_id", "date")
+        .values_list("metric_id", "value")
+    )
+    for metric_id, value in rows:
+        trends[metric_id].append(value)
+    return trends
+
+
+def _key_result_line(
+    key_result: KeyResult, trends: dict[int, list[Decimal]], today: dt.date
+) -> KeyResultLine:
+    progress = key_result.progress(today)
+    metric = key_result.metric
+    current = progress.current
+    return KeyResultLine(
+        pk=key_result.pk,
+        statement=key_result.statement,
+        metric_name=metric.name,
+        current_display=metric.format(current) if current is not None else "",
+        percent=progress.percent,
+        expected_percent=progress.expected_percent,
+        status=str(progress.status),
+        status_label=progress.status.label,
+        trend=tuple(trends.get(key_result.metric_id, ())),
+    )
