@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_slug
+from django.db import connection
 from django.utils import timezone
 
 from roadmap.generator import ProductExists, generate_roadmap
@@ -84,6 +85,11 @@ class Command(BaseCommand):
                 f"A product with the slug “{slug}” exists already; "
                 "pass --replace to delete it and generate it again."
             ) from error
+        # Thousands of rows arrived at once: refresh the planner's statistics,
+        # as autovacuum would a little later, so the first pages are planned
+        # for the tables' real sizes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         seconds = time.perf_counter() - started
 
         size = result.size
