@@ -177,7 +177,10 @@ def _whole_grid(
         return redirect("roadmap:board", slug=product.slug)
     product.refresh_from_db(fields=["revision"])
     html, _ = render_grid(
-        product, engine.BoardFilters(), editable=True, loaded=requested_loaded(request)
+        product,
+        BoardFilterForm(request.GET).filters(),
+        editable=True,
+        loaded=requested_loaded(request),
     )
     if toast:
         html += loader.render_to_string(f"{TEMPLATE}#toast", {"toast": toast})
