@@ -15,6 +15,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Share links open without an account, so they live outside the product's
+    # URLs and outside any app namespace that the login-only tests walk.
+    path("s/", include("roadmap.share_urls")),
     path("", include("strategy.urls")),
     path("products/<slug:slug>/metrics/", include("metrics.urls")),
     path("products/<slug:slug>/", include("roadmap.urls")),

@@ -11,6 +11,7 @@ from roadmap.models import (
     Insight,
     Outcome,
     Roadmap,
+    ShareLink,
     SuccessMetric,
     Team,
     TeamDependency,
@@ -117,3 +118,21 @@ class ChangeEntryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         # The change log is a record of what happened; it is not edited.
         return False
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(PlanRevisionAdmin):
+    list_display = [
+        "label",
+        "product",
+        "scope",
+        "expires_on",
+        "revoked_at",
+        "view_count",
+        "last_used_at",
+    ]
+    list_filter = ["scope"]
+    readonly_fields = ["token_hash", "view_count", "last_used_at", "created_at"]
+
+    def product_id_of(self, obj: ShareLink) -> int | None:
+        return obj.product_id

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 
 from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions
@@ -15,6 +17,7 @@ from roadmap.models import (
     Outcome,
     OutcomeStatus,
     Roadmap,
+    ShareLink,
     SuccessMetric,
     Team,
     TeamDependency,
@@ -286,3 +289,18 @@ class TeamDependencyForm(forms.ModelForm):
                 attrs={"placeholder": "What is needed from them"}
             )
         }
+
+
+class ShareLinkForm(forms.ModelForm):
+    """Label, scope and an optional last day for a new share link."""
+
+    class Meta:
+        model = ShareLink
+        fields = ["label", "scope", "expires_on"]
+        widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_expires_on(self) -> dt.date | None:
+        expires_on: dt.date | None = self.cleaned_data.get("expires_on")
+        if expires_on is not None and expires_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        return expires_on

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+import datetime as dt
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -13,6 +16,9 @@ from django.urls import reverse
 
 from metrics.models import KeyResult
 from strategy.models import Goal, Product
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Horizon(models.TextChoices):
@@ -554,3 +560,107 @@ class ChangeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.card_type} {self.card_title}"
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def for_list(self) -> Self:
+        """Fetch everything the management page shows, in one query."""
+        return self.select_related("created_by").order_by("-created_at", "-id")
+
+
+class ShareLink(models.Model):
+    """A read-only link to a product's stakeholder page; only its hash is stored."""
+
+    class Scope(models.TextChoices):
+        INTERNAL = "internal", "Internal"
+        CUSTOMER_SAFE = "customer_safe", "Customer-safe"
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="share_links"
+    )
+    label = models.CharField(
+        max_length=100, help_text="Who the link is for, e.g. “Board meeting Dec”."
+    )
+    scope = models.CharField(
+        max_length=13,
+        choices=Scope,
+        default=Scope.INTERNAL,
+        help_text="Internal shows what the present page shows; customer-safe shows "
+        "only customer-visible items, by their customer summary.",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="The last day the link works (optional)."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+
+    objects: ClassVar = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(label__regex=r"\S"), name="sharelink_label_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=["internal", "customer_safe"]),
+                name="sharelink_scope_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        product: Product,
+        label: str,
+        scope: str = "internal",
+        expires_on: dt.date | None = None,
+        created_by: User | None = None,
+    ) -> tuple[ShareLink, str]:
+        """Create a link and return it with its secret, which is shown only once."""
+        secret = secrets.token_urlsafe(32)
+        link = cls.objects.create(
+            product=product,
+            label=label,
+            scope=scope,
+            expires_on=expires_on,
+            token_hash=cls.hash_secret(secret),
+            created_by=created_by,
+        )
+        return link, secret
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, today: dt.date) -> bool:
+        return self.expires_on is not None and self.expires_on < today
+
+    def is_valid(self, today: dt.date) -> bool:
+        """Whether the link still opens the page on `today`."""
+        return not self.is_revoked and not self.is_expired(today)
+
+    def status_label(self, today: dt.date) -> str:
+        if self.is_revoked:
+            return "Revoked"
+        if self.is_expired(today):
+            return "Expired"
+        return "Active"
+
+    @property
+    def is_customer_safe(self) -> bool:
+        return self.scope == self.Scope.CUSTOMER_SAFE

@@ -326,3 +326,93 @@ def _key_result_line(
         status_label=progress.status.label,
         trend=tuple(trends.get(key_result.metric_id, ())),
     )
+
+
+# The customer-safe page is built from its own dataclasses, which hold only
+# what a customer may read: internal titles, descriptions, challenges, teams,
+# goals, key results and insights never reach its template.
+
+
+@dataclass(frozen=True)
+class CustomerFeature:
+    pk: int
+    summary: str
+    stage_label: str
+
+
+@dataclass(frozen=True)
+class CustomerOutcome:
+    pk: int
+    summary: str
+    features: tuple[CustomerFeature, ...]
+
+
+@dataclass(frozen=True)
+class CustomerHorizon:
+    value: str
+    label: str
+    hint: str
+    outcomes: tuple[CustomerOutcome, ...]
+
+
+@dataclass(frozen=True)
+class CustomerPresentation:
+    """What a customer-safe share link shows of one product."""
+
+    product_name: str
+    vision: str
+    horizons: tuple[CustomerHorizon, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(section.outcomes for section in self.horizons)
+
+
+def load_customer_presentation(product: Product) -> CustomerPresentation:
+    """Gather the customer-visible outcomes and features in three queries.
+
+    Only items marked customer-visible with a customer summary are shown, by
+    that summary; an empty summary leaves the item out rather than falling
+    back to its internal title.
+    """
+    roadmap = Roadmap.objects.filter(product=product).first() or Roadmap(
+        product=product
+    )
+    outcome_rows: list[tuple[int, str, str]] = []
+    features: dict[int, list[CustomerFeature]] = defaultdict(list)
+    if roadmap.pk is not None:
+        outcomes = (
+            Outcome.objects.alive()
+            .filter(roadmap_id=roadmap.pk, is_customer_visible=True)
+            .exclude(customer_summary__regex=r"^\s*$")
+            .in_board_order()
+        )
+        outcome_rows = list(outcomes.values_list("id", "horizon", "customer_summary"))
+        feature_rows = (
+            Feature.objects.alive()
+            .filter(
+                roadmap_id=roadmap.pk,
+                is_customer_visible=True,
+                outcome_id__in=outcomes.values("id"),
+            )
+            .exclude(customer_summary__regex=r"^\s*$")
+            .order_by("position", "id")
+            .values_list("id", "outcome_id", "customer_summary", "stage")
+        )
+        for pk, outcome_id, summary, stage in feature_rows:
+            features[outcome_id].append(
+                CustomerFeature(pk, summary, FeatureStage(stage).label)
+            )
+    by_horizon: dict[str, list[CustomerOutcome]] = defaultdict(list)
+    for pk, horizon, summary in outcome_rows:
+        by_horizon[horizon].append(
+            CustomerOutcome(pk, summary, tuple(features.get(pk, ())))
+        )
+    return CustomerPresentation(
+        product_name=product.name,
+        vision=product.vision_statement,
+        horizons=tuple(
+            CustomerHorizon(value, label, hint, tuple(by_horizon.get(value, ())))
+            for value, label, hint in roadmap.horizons
+        ),
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap.views import board, cards, line_of_sight, panel, present
+from roadmap.views import board, cards, line_of_sight, panel, present, sharing
 
 
 class CardKindConverter:
@@ -58,6 +58,12 @@ urlpatterns = [
     ),
     path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),
     path("present/", present.present, name="present"),
+    path("share/", sharing.share_links, name="share_links"),
+    path(
+        "share/<int:pk>/revoke/",
+        sharing.share_link_revoke,
+        name="share_link_revoke",
+    ),
     path(
         "alignment/",
         line_of_sight.line_of_sight_redirect,

@@ -16,7 +16,14 @@ from django.urls import get_resolver, reverse
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import load_demo
-from roadmap.models import Challenge, Feature, Outcome, SuccessMetric, TeamDependency
+from roadmap.models import (
+    Challenge,
+    Feature,
+    Outcome,
+    ShareLink,
+    SuccessMetric,
+    TeamDependency,
+)
 from strategy.models import ApiToken, Goal, Theme
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +74,7 @@ def demo_urls(product) -> dict[str, str]:
     measurement = metric.measurements.first()
     key_result = KeyResult.objects.filter(metric__product=product).first()
     token, _ = ApiToken.issue(product=product, name="Warehouse")
+    share_link, _ = ShareLink.issue(product=product, label="Board meeting")
     dependency = TeamDependency.objects.filter(
         outcome__roadmap__product=product
     ).first()
@@ -89,6 +97,8 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = goal.pk
         if name == "metrics:token_revoke":
             kwargs["pk"] = token.pk
+        if name == "roadmap:share_link_revoke":
+            kwargs["pk"] = share_link.pk
         if name.startswith(
             ("metrics:metric_", "metrics:measurement_")
         ) and name not in {

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from config.types import HtmxHttpRequest
 from roadmap.forms import BoardFilterForm
 from roadmap.present import load_presentation
-from strategy.permissions import product_for_viewer
+from strategy.permissions import can_edit, product_for_viewer
 
 TEMPLATE = "roadmap/present.html"
 
@@ -31,5 +31,10 @@ def present(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         template_name,
-        {"product": product, "presentation": presentation, "filter_form": form},
+        {
+            "product": product,
+            "presentation": presentation,
+            "filter_form": form,
+            "can_edit": can_edit(request.user, product),
+        },
     )
