@@ -32,16 +32,14 @@ from django.core.cache import caches
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.template import loader
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -123,6 +121,7 @@ ROWS = (
 )
 ROW_BY_KIND = {row.kind: row for row in ROWS}
 KINDS = tuple(ROW_BY_KIND)
+HORIZON_ORDER = {horizon: index for index, horizon in enumerate(Horizon.values)}
 
 
 # Filters ---------------------------------------------------------------------
@@ -483,40 +482,27 @@ def first_cards(
 ) -> dict[str, list[AnyCard]]:
     """The first cards of each horizon's cell of one row, in one query.
 
-    The cards are ranked on their plain columns first; what the cards show
-    (teams, counts, trends: subqueries) is read for the kept cards only, so
-    the cost follows the cells' first pages, not the size of the row.
+    Each cell's first cards come from the (roadmap, horizon, position) index
+    with a LIMIT, and what a card shows (teams, counts, trends: subqueries)
+    is read for those cards only: the cost follows the cells' first pages,
+    not the size of the row.
     """
-    first = (
-        CARD_MODELS[kind]
-        .objects.filter(
-            filters.card_condition(kind),
-            roadmap_id=roadmap.pk,
-            deleted_at__isnull=True,
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("horizon")],
-                order_by=[F("position").asc(), F("id").asc()],
-            )
-        )
-        .filter(rank__lte=max(limits.values()))
-        .values("id")
-    )
-    rows = list(
-        _cards_queryset(roadmap, kind, BoardFilters())
-        .filter(id__in=first)
-        .order_by("horizon", "position", "id")
+    shown = _cards_queryset(roadmap, kind, filters)
+    first = [
+        shown.filter(horizon=horizon).order_by("position", "id")[: limits[horizon]]
+        for horizon in Horizon.values
+    ]
+    rows = sorted(
+        first[0].union(*first[1:], all=True),
+        key=lambda row: (HORIZON_ORDER[row["horizon"]], row["position"], row["id"]),
     )
     by_horizon: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if len(by_horizon[row["horizon"]]) < limits[row["horizon"]]:
             by_horizon[row["horizon"]].append(row)
     kept = [row for horizon in Horizon.values for row in by_horizon[horizon]]
-    cards = _to_cards(kind, kept, today)
     result: dict[str, list[AnyCard]] = {horizon: [] for horizon in Horizon.values}
-    for card in cards:
+    for card in _to_cards(kind, kept, today):
         result[card.horizon].append(card)
     return result
 
