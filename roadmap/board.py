@@ -860,6 +860,14 @@ def grid_cache_key(
     return "grid:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+def piece_key(kind: str, shows: Any) -> str:
+    """A cache key for a piece of markup that is a function of `shows`."""
+    parts = (MARKUP_VERSION, kind, shows)
+    return (
+        f"{kind}:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    )
+
+
 def cache_get(key: str) -> Any:
     return caches["board"].get(key)
 

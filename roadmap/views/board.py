@@ -123,6 +123,15 @@ def render_grid(
 
 
 def render_filter_fields(filters: BoardFilters, options: FilterOptions) -> str:
+    """The filter form's fields, drawn once per set of choices and filters.
+
+    Django's widget templates make this cost more than the whole grid's
+    cached pieces, and the choices change far less often than the plan.
+    """
+    key = engine.piece_key("filters", (options, filters))
+    cached = engine.cache_get(key)
+    if cached is not None:
+        return cached
     form = BoardFilterForm(
         {
             "goal": filters.goal or "",
@@ -133,7 +142,9 @@ def render_filter_fields(filters: BoardFilters, options: FilterOptions) -> str:
         }
     )
     form.offer(options)
-    return loader.render_to_string(f"{TEMPLATE}#filter-fields", {"filter_form": form})
+    html = loader.render_to_string(f"{TEMPLATE}#filter-fields", {"filter_form": form})
+    engine.cache_set(key, html)
+    return html
 
 
 def render_cells(
