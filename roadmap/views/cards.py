@@ -348,9 +348,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         if card.is_deleted:
             raise Http404
         form, kr_form = _edit_forms(kind, card, product, roadmap)
-        return _render_edit_form(
-            request, product, kind, card, form, kr_form, card.version
-        )
+        return _render_edit_form(request, product, kind, card, form, kr_form)
 
     version = _version(request)
     if version is None:
@@ -361,7 +359,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     form, kr_form = _edit_forms(kind, card, product, roadmap, request.POST)
     is_valid = form.is_valid() & (kr_form is None or kr_form.is_valid())
     if not is_valid:
-        return _render_edit_form(request, product, kind, card, form, kr_form, version)
+        return _render_edit_form(request, product, kind, card, form, kr_form)
     if before.is_deleted or before.version != version:
         return _conflict(request, product, roadmap, kind, pk, form, kr_form)
     values = {k: v for k, v in form.model_values().items() if k != "teams"}
@@ -403,15 +401,14 @@ def _render_edit_form(
     card: Any,
     form: BoardCardForm,
     kr_form: CardKeyResultForm | None,
-    version: int,
 ) -> HttpResponse:
+    """The card's edit form; it carries the versions it was drawn with."""
     context = {
         "product": product,
         "kind": kind,
         "card": card,
         "form": form,
         "kr_form": kr_form,
-        "version": version,
         "row": ROW_BY_KIND[kind],
     }
     return _fragment(request, "card-form", context, heading=f"Edit “{card}”")
