@@ -677,12 +677,21 @@ class Pieces:
         self._html: dict[str, str] = {}
         self._new: dict[str, str] = {}
         self._cell_keys: dict[int, str] = {}
+        # A card's key is asked for by prefetch, its cell's key and html():
+        # hash its markup's inputs once (the dataclasses are frozen).
+        self._card_keys: dict[AnyCard, str] = {}
+
+    def _key(self, card: AnyCard) -> str:
+        key = self._card_keys.get(card)
+        if key is None:
+            key = self._card_keys[card] = _piece_key(card, self.page)
+        return key
 
     def prefetch(
         self, cards: Iterable[AnyCard], cells: Iterable[Cell] = (), around: Any = ()
     ) -> None:
         """Read at once the pieces of these cards, and of these cells."""
-        keys = [_piece_key(card, self.page) for card in cards]
+        keys = [self._key(card) for card in cards]
         for cell in cells:
             key = self._cell_key(cell, around)
             self._cell_keys[id(cell)] = key
@@ -699,7 +708,7 @@ class Pieces:
             cell.order,
             cell.shown,
             cell.total,
-            [_piece_key(card, self.page) for card in cell.cards],
+            [self._key(card) for card in cell.cards],
             self.page,
             around,
         )
@@ -717,7 +726,7 @@ class Pieces:
         return mark_safe(text)
 
     def html(self, card: AnyCard) -> SafeString:
-        key = _piece_key(card, self.page)
+        key = self._key(card)
         text = self._html.get(key)
         if text is None:
             text = render_card(card, self.page)
