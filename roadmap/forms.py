@@ -142,6 +142,7 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
 CUSTOMER_LABELS = {
     "customer_summary": "Customer-safe summary",
     "is_customer_visible": "Customers may hear about this",
+    "safe_to_promise": "Safe to promise",
 }
 
 
@@ -165,6 +166,7 @@ class OutcomeForm(BoardCardForm):
             "teams",
             "customer_summary",
             "is_customer_visible",
+            "safe_to_promise",
         ]
         labels = CUSTOMER_LABELS
         widgets = {
@@ -212,6 +214,7 @@ class FeatureForm(BoardCardForm):
             "expected_impact",
             "customer_summary",
             "is_customer_visible",
+            "safe_to_promise",
         ]
         labels = CUSTOMER_LABELS
         widgets = {

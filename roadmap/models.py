@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -260,6 +260,10 @@ class Outcome(TitledCard):
         blank=True, help_text="What customers may be told, in customer-safe words."
     )
     is_customer_visible = models.BooleanField(default=False)
+    safe_to_promise = models.BooleanField(
+        default=False,
+        help_text="Sales and support may promise this to customers.",
+    )
 
     objects: ClassVar = OutcomeQuerySet.as_manager()
 
@@ -394,6 +398,10 @@ class Feature(TitledCard):
         blank=True, help_text="What customers may be told, in customer-safe words."
     )
     is_customer_visible = models.BooleanField(default=False)
+    safe_to_promise = models.BooleanField(
+        default=False,
+        help_text="Sales and support may promise this to customers.",
+    )
 
     objects: ClassVar = FeatureQuerySet.as_manager()
 
@@ -469,6 +477,15 @@ class InsightSource(models.TextChoices):
     MARKETING = "marketing", "Marketing"
     ENGINEERING = "engineering", "Engineering"
     CUSTOMER = "customer", "Customer"
+
+    @classmethod
+    def for_user(cls, user: Any) -> InsightSource:
+        """The source a user's requests come from: their team's group, else sales."""
+        groups = {name.lower() for name in user.groups.values_list("name", flat=True)}
+        for source in (cls.SUPPORT, cls.MARKETING, cls.SALES):
+            if source.value in groups:
+                return source
+        return cls.SALES
 
 
 class Insight(models.Model):
@@ -664,3 +681,103 @@ class ShareLink(models.Model):
     @property
     def is_customer_safe(self) -> bool:
         return self.scope == self.Scope.CUSTOMER_SAFE
+
+
+class SoonVisit(models.Model):
+    """What the Soon kit showed a user for a product when they last opened it.
+
+    `items` maps "<kind>:<pk>" to what the kit compares on the next visit
+    (title, customer visibility, safe to promise, confidence), so "what
+    changed since your last visit" needs no history of its own.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="soon_visits"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="soon_visits"
+    )
+    seen_at = models.DateTimeField()
+    items = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"], name="soonvisit_one_per_user_and_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.product} Soon at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationKind(models.TextChoices):
+    ENTERED_CURRENT = "entered_current", "Now in progress"
+    RELEASED = "released", "Released"
+    BACK_TO_FUTURE = "back_to_future", "Moved back to Future"
+    DELETED = "deleted", "Removed from the roadmap"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> Self:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Tells someone who logged a customer request that its item moved."""
+
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    outcome = models.ForeignKey(
+        Outcome,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    feature = models.ForeignKey(
+        Feature,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    # The item's title when it happened: the item may be renamed or deleted.
+    item_title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values),
+                name="notification_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome__isnull=False) & Q(feature__isnull=True))
+                | (Q(outcome__isnull=True) & Q(feature__isnull=False)),
+                name="notification_on_exactly_one_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_title}: {self.get_kind_display()}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

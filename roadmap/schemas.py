@@ -47,6 +47,7 @@ class OutcomeDoc(Schema):
     teams: list[str]
     customer_summary: str
     is_customer_visible: bool
+    safe_to_promise: bool = False
 
 
 class ChallengeDoc(Schema):
@@ -87,6 +88,7 @@ class FeatureDoc(Schema):
     expected_impact: str
     customer_summary: str
     is_customer_visible: bool
+    safe_to_promise: bool = False
 
 
 class ProductRef(Schema):
@@ -119,6 +121,7 @@ def outcome_doc(outcome: Outcome) -> OutcomeDoc:
         teams=[team.name for team in outcome.teams.all()],
         customer_summary=outcome.customer_summary,
         is_customer_visible=outcome.is_customer_visible,
+        safe_to_promise=outcome.safe_to_promise,
     )
 
 
@@ -199,6 +202,7 @@ def roadmap_document(roadmap: Roadmap) -> RoadmapDoc:
                 expected_impact=f.expected_impact,
                 customer_summary=f.customer_summary,
                 is_customer_visible=f.is_customer_visible,
+                safe_to_promise=f.safe_to_promise,
             )
             for f in features
         ],
