@@ -20,8 +20,10 @@ install: $(UV)
 migrate: install
 	$(UV) run --locked python manage.py migrate --no-input
 
+# Prints the demo sign-ins by role, the share links' full URLs (only when it
+# creates them: their secrets are not stored) and where the audience pages are.
 demo: migrate
-	$(UV) run --locked python manage.py load_demo --if-empty
+	$(UV) run --locked python manage.py load_demo --if-empty --base-url http://$(HOST):$(PORT)
 
 run: demo
 	@echo ""

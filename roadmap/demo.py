@@ -3,6 +3,8 @@
 Everything is created in one transaction and keyed by the product's slug, so
 loading twice changes nothing and a failed load leaves nothing behind.
 Dates are relative to the day of loading, so the demo never looks stale.
+The demo's share links are issued with it; only their hashes are stored, so
+their secrets are in the result of the load that created them and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
@@ -25,6 +28,7 @@ from roadmap.models import (
     Insight,
     Outcome,
     Roadmap,
+    ShareLink,
     SuccessMetric,
     Team,
     TeamDependency,
@@ -37,6 +41,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 DEMO_SLUG = "fabrikam-style"
+# Customer-visible Soon features that sales and support may promise; the
+# others in Soon are visible but not yet safe to promise, or internal only.
+PROMISED_FEATURES = {"Weekly look digest"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,12 @@ class DemoUser:
     role: str
     is_editor: bool = False
     is_superuser: bool = False
+    # The team group; it decides the source of the customer requests they log.
+    group: str = ""
 
+
+# The teams whose members log customer requests (InsightSource.for_user).
+DEMO_GROUPS = ["Sales", "Support", "Marketing"]
 
 DEMO_USERS = [
     DemoUser(
@@ -58,7 +70,20 @@ DEMO_USERS = [
         is_editor=True,
     ),
     DemoUser("stakeholder", "northstar-sponsor", "Sponsor", "stakeholder, reads"),
-    DemoUser("sales", "northstar-sales", "Sales lead", "sales, reads the Soon column"),
+    DemoUser(
+        "sales",
+        "northstar-sales",
+        "Sales lead",
+        "sales, reads the Soon kit and logs customer requests",
+        group="Sales",
+    ),
+    DemoUser(
+        "support",
+        "northstar-support",
+        "Support lead",
+        "support, reads the Soon kit and logs customer requests",
+        group="Support",
+    ),
     DemoUser(
         "admin",
         "northstar-admin",
@@ -70,10 +95,20 @@ DEMO_USERS = [
 
 
 @dataclass(frozen=True)
+class DemoShare:
+    """A share link made with the demo, and its secret (shown only now)."""
+
+    link: ShareLink
+    secret: str
+
+
+@dataclass(frozen=True)
 class DemoResult:
     product: Product
     created: bool
     users: list[DemoUser]
+    # Filled only when the demo was created: a link's secret is not stored.
+    shares: list[DemoShare] = field(default_factory=list)
 
 
 def quarter_label(day: dt.date) -> str:
@@ -97,6 +132,7 @@ def series(start: float, end: float, count: int, wobble: float) -> list[Decimal]
 
 
 def ensure_users() -> dict[str, User]:
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in DEMO_GROUPS}
     user_model = get_user_model()
     users = {}
     for demo in DEMO_USERS:
@@ -111,6 +147,8 @@ def ensure_users() -> dict[str, User]:
         if created:
             user.set_password(demo.password)
             user.save(update_fields=["password"])
+        if demo.group:
+            user.groups.add(groups[demo.group])
         users[demo.username] = user
     return users
 
@@ -127,7 +165,22 @@ def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
     if existing:
         return DemoResult(product=existing, created=False, users=DEMO_USERS)
     product = build_product(today=today, users=users)
-    return DemoResult(product=product, created=True, users=DEMO_USERS)
+    shares = issue_share_links(product=product, editor=users["pm"])
+    return DemoResult(product=product, created=True, users=DEMO_USERS, shares=shares)
+
+
+def issue_share_links(*, product: Product, editor: User) -> list[DemoShare]:
+    """Issue one share link of each scope; their secrets exist only in the result."""
+    shares = []
+    for label, scope in [
+        ("Quarterly business review", ShareLink.Scope.INTERNAL),
+        ("Customer advisory board", ShareLink.Scope.CUSTOMER_SAFE),
+    ]:
+        link, secret = ShareLink.issue(
+            product=product, label=label, scope=scope, created_by=editor
+        )
+        shares.append(DemoShare(link=link, secret=secret))
+    return shares
 
 
 def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
@@ -418,6 +471,7 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
         teams=["Growth", "Personalisation"],
         customer_summary="A weekly digest of new looks built from your own wardrobe.",
         is_customer_visible=True,
+        safe_to_promise=True,
     )
     fewer_returns = outcome(
         Horizon.SOON,
@@ -431,6 +485,18 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
         teams=["Personalisation"],
         customer_summary="Size advice based on what already fits you.",
         is_customer_visible=True,
+    )
+    fresh_models = outcome(
+        Horizon.SOON,
+        3,
+        "Suggestions learn from new feedback within a day",
+        description="Models retrained by hand every month miss what people wore this "
+        "week; nightly retraining keeps suggestions current.",
+        goal=trust_goal,
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.HIGH,
+        category=Outcome.Category.CAPABILITY,
+        teams=["Platform", "Personalisation"],
     )
     brand_reach = outcome(
         Horizon.FUTURE,
@@ -595,6 +661,17 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
             "",
         ),
         (
+            Horizon.SOON,
+            4,
+            "Nightly model retraining",
+            fresh_models,
+            Feature.Stage.DEFINED,
+            "Platform",
+            "l",
+            "medium",
+            "",
+        ),
+        (
             Horizon.FUTURE,
             1,
             "Brand storefronts",
@@ -629,6 +706,7 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
             expected_impact=impact,
             customer_summary=summary,
             is_customer_visible=bool(summary),
+            safe_to_promise=title in PROMISED_FEATURES,
         )
 
     TeamDependency.objects.create(
@@ -698,6 +776,71 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
             outcome=about_outcome,
             feature=about_feature,
             author=users[author],
+        )
+
+    # Customer requests logged by sales and support on Soon items; each
+    # request's source follows its author's team group.
+    digest = features["Weekly look digest"]
+    fit = features["Fit predictor from past purchases"]
+    for author, account, text, requested_outcome, requested_feature in [
+        (
+            "sales",
+            "Acme Retail",
+            "Their stylists want a weekly set of looks they can send to loyalty "
+            "members; asked when the digest ships.",
+            weekly_habit,
+            digest,
+        ),
+        (
+            "sales",
+            "Northwind Outfitters",
+            "Would pilot the weekly digest with 2,000 members if it is ready "
+            "before their spring campaign.",
+            weekly_habit,
+            digest,
+        ),
+        (
+            "support",
+            "Northwind Outfitters",
+            "A shopper returned two jackets in the wrong size and asked why the "
+            "app did not warn her.",
+            fewer_returns,
+            fit,
+        ),
+        (
+            "support",
+            "Northwind Outfitters",
+            "Second ticket this month from their shoppers: partner-brand trousers "
+            "run small and the app suggested the usual size.",
+            fewer_returns,
+            fit,
+        ),
+        (
+            "support",
+            "Acme Retail",
+            "Store staff show the app in dim fitting rooms and asked for a darker "
+            "screen.",
+            None,
+            features["Dark mode"],
+        ),
+        (
+            "sales",
+            "Acme Retail",
+            "Asked whether size advice will cover their own label, not only "
+            "partner brands.",
+            fewer_returns,
+            None,
+        ),
+    ]:
+        user = users[author]
+        Insight.objects.create(
+            product=product,
+            source=Insight.Source.for_user(user),
+            account=account,
+            text=text,
+            outcome=requested_outcome,
+            feature=requested_feature,
+            author=user,
         )
     del company
     return product

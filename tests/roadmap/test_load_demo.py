@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
 
 from metrics.models import KeyResult, Measurement, Metric
 from roadmap.demo import DEMO_SLUG, load_demo
@@ -12,8 +15,10 @@ from roadmap.models import (
     HORIZON_VALUES,
     Challenge,
     Feature,
+    Horizon,
     Insight,
     Outcome,
+    ShareLink,
     SuccessMetric,
     Team,
     TeamDependency,
@@ -39,7 +44,10 @@ def counts() -> dict[str, int]:
         Team,
         TeamDependency,
         Insight,
+        ShareLink,
+        Group,
         get_user_model(),
+        get_user_model().groups.through,
         *ROWS,
     ]
     return {model.__name__: model.objects.count() for model in models}
@@ -98,13 +106,105 @@ def test_demo_cards_are_linked_to_each_other(demo):
     assert Insight.objects.filter(product=demo, outcome__isnull=False).exists()
 
 
-def test_demo_users_are_an_editor_a_stakeholder_and_a_sales_person(demo):
+def test_demo_users_are_an_editor_a_stakeholder_and_sales_and_support(demo):
     users = {user.username: user for user in get_user_model().objects.all()}
 
     assert can_edit(users["pm"], demo)
     assert not can_edit(users["stakeholder"], demo)
     assert not can_edit(users["sales"], demo)
+    assert not can_edit(users["support"], demo)
     assert users["pm"].check_password("northstar-pm")
+    assert users["support"].check_password("northstar-support")
+
+
+def test_demo_support_user_can_sign_in(demo, client):
+    assert client.login(username="support", password="northstar-support")
+
+
+def test_demo_teams_are_groups_that_decide_a_requests_source(demo):
+    users = {user.username: user for user in get_user_model().objects.all()}
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "Sales",
+        "Support",
+        "Marketing",
+    }
+    assert list(users["sales"].groups.values_list("name", flat=True)) == ["Sales"]
+    assert list(users["support"].groups.values_list("name", flat=True)) == ["Support"]
+    assert not users["pm"].groups.exists()
+    assert Insight.Source.for_user(users["sales"]) == Insight.Source.SALES
+    assert Insight.Source.for_user(users["support"]) == Insight.Source.SUPPORT
+
+
+@pytest.mark.parametrize("model", [Outcome, Feature])
+def test_demo_soon_has_promised_unpromised_and_internal_items(demo, model):
+    soon = model.objects.filter(roadmap__product=demo, horizon=Horizon.SOON)
+    visible = soon.filter(is_customer_visible=True)
+
+    assert visible.filter(safe_to_promise=True).exists()
+    assert visible.filter(safe_to_promise=False).exists()
+    assert soon.filter(is_customer_visible=False).exists()
+    # Only what customers may hear about is ever safe to promise.
+    assert not soon.filter(is_customer_visible=False, safe_to_promise=True).exists()
+    assert not visible.filter(customer_summary="").exists()
+
+
+def test_demo_soon_outcomes_differ_in_confidence(demo):
+    soon = Outcome.objects.filter(roadmap__product=demo, horizon=Horizon.SOON)
+
+    assert set(soon.values_list("confidence", flat=True)) == set(
+        Outcome.Confidence.values
+    )
+
+
+def test_demo_requests_by_sales_and_support_come_from_their_team(demo):
+    for username, source in [
+        ("sales", Insight.Source.SALES),
+        ("support", Insight.Source.SUPPORT),
+    ]:
+        requests = Insight.objects.filter(product=demo, author__username=username)
+        assert requests.exists(), username
+        assert set(requests.values_list("source", flat=True)) == {source}
+        assert requests.exclude(account="").count() == requests.count()
+    accounts = set(
+        Insight.objects.filter(
+            product=demo, author__username__in=["sales", "support"]
+        ).values_list("account", flat=True)
+    )
+    assert {"Acme Retail", "Northwind Outfitters"} <= accounts
+
+
+def test_demo_requests_on_soon_items_repeat_and_differ_by_account(demo):
+    requests = Insight.objects.filter(
+        product=demo,
+        author__username__in=["sales", "support"],
+        feature__horizon=Horizon.SOON,
+    )
+    by_feature: dict[int, list[str]] = {}
+    for feature_id, account in requests.values_list("feature", "account"):
+        by_feature.setdefault(feature_id, []).append(account)
+
+    assert any(len(set(accounts)) >= 2 for accounts in by_feature.values())
+    assert any(len(accounts) > len(set(accounts)) for accounts in by_feature.values())
+
+
+def test_demo_issues_one_share_link_per_scope_storing_only_the_hash(demo):
+    result = load_demo(today=TODAY, reset=True)
+    links = ShareLink.objects.filter(product=result.product)
+
+    assert sorted(links.values_list("scope", flat=True)) == sorted(
+        ShareLink.Scope.values
+    )
+    assert len(result.shares) == 2
+    for share in result.shares:
+        stored = ShareLink.objects.get(pk=share.link.pk)
+        assert stored.token_hash == ShareLink.hash_secret(share.secret)
+        assert stored.token_hash != share.secret
+        assert share.secret not in {
+            str(value)
+            for value in ShareLink.objects.filter(pk=stored.pk).values().get().values()
+        }
+        assert stored.is_valid(TODAY)
 
 
 def test_loading_the_demo_twice_duplicates_nothing(demo):
@@ -122,7 +222,7 @@ def test_reset_reloads_the_demo_from_scratch(demo):
     result = load_demo(today=TODAY, reset=True)
 
     assert result.created
-    assert Outcome.objects.filter(roadmap__product__slug=DEMO_SLUG).count() == 6
+    assert Outcome.objects.filter(roadmap__product__slug=DEMO_SLUG).count() == 7
 
 
 def test_load_demo_command_prints_the_sign_ins(capsys):
@@ -132,6 +232,53 @@ def test_load_demo_command_prints_the_sign_ins(capsys):
     assert "Loaded the demo product" in out
     assert "pm" in out
     assert "northstar-pm" in out
+    assert "northstar-support" in out
+
+
+def share_urls(out: str) -> list[str]:
+    return re.findall(r"\S*/s/[\w-]+/", out)
+
+
+def test_load_demo_command_prints_working_share_urls(capsys, client):
+    call_command("load_demo", "--base-url", "http://127.0.0.1:8000/")
+
+    out = capsys.readouterr().out
+    urls = share_urls(out)
+    assert len(urls) == 2
+    for url in urls:
+        assert url.startswith("http://127.0.0.1:8000/s/")
+        secret = url.rstrip("/").rsplit("/", 1)[1]
+        assert ShareLink.objects.filter(
+            token_hash=ShareLink.hash_secret(secret)
+        ).exists()
+        assert client.get(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
+    assert "Internal" in out
+    assert "Customer-safe" in out
+
+
+def test_load_demo_command_says_where_to_look(capsys):
+    call_command("load_demo")
+
+    out = capsys.readouterr().out
+    assert "/soon/" in out
+    assert "/notifications/" in out
+    assert reverse("roadmap:share_links", args=[DEMO_SLUG]) in out
+
+
+def test_load_demo_if_empty_twice_duplicates_nothing(capsys):
+    call_command("load_demo", "--if-empty")
+    first = capsys.readouterr().out
+    before = counts()
+
+    call_command("load_demo", "--if-empty")
+
+    second = capsys.readouterr().out
+    assert counts() == before
+    assert len(share_urls(first)) == 2
+    # The secrets were printed once; a second run cannot show them again.
+    assert share_urls(second) == []
+    assert "not loaded" in second
+    assert "northstar-support" in second
 
 
 def test_load_demo_if_empty_leaves_an_existing_installation_alone(capsys):
