@@ -18,6 +18,7 @@ urlpatterns = [
     # Share links open without an account, so they live outside the product's
     # URLs and outside any app namespace that the login-only tests walk.
     path("s/", include("roadmap.share_urls")),
+    path("soon/", include("roadmap.soon_urls")),
     path("", include("strategy.urls")),
     path("products/<slug:slug>/metrics/", include("metrics.urls")),
     path("products/<slug:slug>/", include("roadmap.urls")),

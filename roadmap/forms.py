@@ -14,6 +14,8 @@ from roadmap.models import (
     Challenge,
     Feature,
     Horizon,
+    Insight,
+    InsightSource,
     Outcome,
     OutcomeStatus,
     Roadmap,
@@ -22,6 +24,7 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
+from roadmap.soon import Option, SoonFilters
 from strategy.concurrency import VersionedFormMixin
 from strategy.models import Goal, Product
 
@@ -307,3 +310,87 @@ class ShareLinkForm(forms.ModelForm):
         if expires_on is not None and expires_on < timezone.localdate():
             raise forms.ValidationError("Choose today or a later date.")
         return expires_on
+
+
+class SoonFilterForm(forms.Form):
+    """Narrow the Soon kit; like the board's filters, bad values are ignored."""
+
+    product = forms.CharField(required=False, max_length=50, widget=forms.Select)
+    theme = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    team = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Search Soon",
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+    def offer(
+        self,
+        *,
+        products: tuple[Option, ...] = (),
+        themes: tuple[Option, ...],
+        teams: tuple[Option, ...],
+    ) -> None:
+        """Offer the products, themes and teams the kit refers to."""
+        if not products:
+            self.fields.pop("product", None)
+        for name, empty, choices in (
+            ("product", "All products", products),
+            ("theme", "All themes", themes),
+            ("team", "All teams", teams),
+        ):
+            if name in self.fields:
+                self.fields[name].widget.choices = [
+                    ("", empty),
+                    *((option.value, option.label) for option in choices),
+                ]
+
+    def filters(self) -> SoonFilters:
+        self.is_valid()
+        data = {
+            name: self.cleaned_data.get(name)
+            for name in self.fields
+            if name not in self.errors
+        }
+        return SoonFilters(
+            product=data.get("product") or "",
+            theme=data.get("theme"),
+            team=data.get("team"),
+            q=data.get("q") or "",
+        )
+
+
+# Who logs customer requests from the Soon kit.
+REQUEST_SOURCES = [
+    (source.value, source.label)
+    for source in (InsightSource.SALES, InsightSource.SUPPORT, InsightSource.MARKETING)
+]
+
+
+class CustomerRequestForm(forms.ModelForm):
+    """A customer asked for an item: which account, what for, heard by whom."""
+
+    account = forms.CharField(
+        max_length=200,
+        strip=True,
+        help_text="The customer's company or account name.",
+    )
+    text = forms.CharField(
+        label="What they asked for",
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    source = forms.ChoiceField(label="Heard by", choices=REQUEST_SOURCES)
+
+    class Meta:
+        model = Insight
+        fields = ["account", "text", "source"]

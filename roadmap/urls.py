@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap.views import board, cards, line_of_sight, panel, present, sharing
+from roadmap.views import board, cards, line_of_sight, panel, present, sharing, soon
 
 
 class CardKindConverter:
@@ -16,6 +16,15 @@ class CardKindConverter:
 
 
 register_converter(CardKindConverter, "kind")
+
+
+class SoonItemKindConverter(CardKindConverter):
+    """The cards a customer may ask for."""
+
+    regex = "outcome|feature"
+
+
+register_converter(SoonItemKindConverter, "item")
 
 app_name = "roadmap"
 
@@ -42,6 +51,11 @@ urlpatterns = [
     path("roadmap/<kind:kind>/<int:pk>/link/", cards.card_link, name="card_link"),
     path("roadmap/outcome/<int:pk>/panel/", panel.outcome_panel, name="outcome_panel"),
     path(
+        "roadmap/outcome/<int:pk>/insights/",
+        panel.outcome_insights,
+        name="outcome_insights",
+    ),
+    path(
         "roadmap/outcome/<int:pk>/move-linked/",
         cards.outcome_move_linked,
         name="outcome_move_linked",
@@ -58,6 +72,13 @@ urlpatterns = [
     ),
     path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),
     path("present/", present.present, name="present"),
+    path("soon/", soon.product_soon, name="soon"),
+    path("soon/seen/", soon.product_soon_seen, name="soon_seen"),
+    path(
+        "soon/<item:kind>/<int:pk>/request/",
+        soon.customer_request,
+        name="customer_request",
+    ),
     path("share/", sharing.share_links, name="share_links"),
     path(
         "share/<int:pk>/revoke/",

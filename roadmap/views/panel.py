@@ -4,6 +4,8 @@ board's recently deleted cards."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -30,6 +32,20 @@ def _outcome(roadmap: Roadmap, pk: int) -> Outcome:
         .select_related("goal__theme"),
         pk=pk,
     )
+
+
+# Customer requests and other insights the side panel shows at a time.
+INSIGHTS_PER_PAGE = 10
+
+
+def insights_page(outcome: Outcome, number: int) -> Page:
+    """One page of what the field said about an outcome and its features."""
+    insights = (
+        Insight.objects.filter(Q(outcome=outcome) | Q(feature__outcome=outcome))
+        .select_related("feature")
+        .order_by("-created_at", "-id")
+    )
+    return Paginator(insights, INSIGHTS_PER_PAGE).get_page(number)
 
 
 def render_panel(
@@ -69,9 +85,7 @@ def render_panel(
         "challenges": list(outcome.challenges.alive().order_by("position")),
         "teams": list(outcome.teams.all()),
         "dependencies": list(outcome.dependencies.select_related("team")),
-        "insights": list(
-            Insight.objects.filter(outcome=outcome).select_related("author")[:20]
-        ),
+        "insights": insights_page(outcome, 1),
         "dependency_form": dependency_form
         or TeamDependencyForm(auto_id=f"id_dep{outcome.pk}_%s"),
         "message": message,
@@ -86,6 +100,30 @@ def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_viewer(request.user, slug)
     roadmap = roadmap_for(product)
     return render_panel(request, product, roadmap, _outcome(roadmap, pk))
+
+
+@require_GET
+@login_required
+def outcome_insights(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The next page of an outcome's insights, appended to the side panel's list."""
+    product = product_for_viewer(request.user, slug)
+    roadmap = roadmap_for(product)
+    outcome = _outcome(roadmap, pk)
+    context = {
+        "product": product,
+        "outcome": outcome,
+        "insights": insights_page(outcome, _page_number(request)),
+    }
+    if not request.htmx:
+        return render_panel(request, product, roadmap, outcome)
+    return render(request, f"{TEMPLATE}#insight-items", context)
+
+
+def _page_number(request: HtmxHttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 @require_GET
