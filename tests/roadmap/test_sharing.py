@@ -301,6 +301,61 @@ def test_share_page_answers_304_until_the_plan_changes(client, editor, product, 
     assert "Visitors love it" in changed.content.decode()
 
 
+def _refetch(client, secret: str, etag: str):
+    return client.get(share_url(secret), headers={"If-None-Match": etag})
+
+
+def test_share_page_answers_200_again_after_a_measurement(
+    client, editor, product, shared
+):
+    goal = GoalFactory(product=product, status="active", title="Grow signups")
+    key_result = KeyResultFactory(goal=goal, metric__product=product)
+    first = client.get(share_url(shared[1]))
+    assert _refetch(client, shared[1], first["ETag"]).status_code == 304
+
+    client.force_login(editor)
+    added = client.post(
+        reverse(
+            "metrics:measurement_create", args=[product.slug, key_result.metric.pk]
+        ),
+        {"date": "2026-03-02", "value": "1250", "note": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 200
+    client.logout()
+
+    changed = _refetch(client, shared[1], first["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_share_page_answers_200_again_after_a_goal_edit(
+    client, editor, product, shared
+):
+    goal = GoalFactory(product=product, status="active", title="Grow signups")
+    first = client.get(share_url(shared[1]))
+    assert _refetch(client, shared[1], first["ETag"]).status_code == 304
+
+    client.force_login(editor)
+    edited = client.post(
+        reverse("strategy:goal_edit", args=[product.slug, goal.pk]),
+        {
+            "title": "Grow signups fivefold",
+            "status": "active",
+            "start_date": "2026-07-01",
+            "end_date": "2027-12-31",
+            "version": goal.version,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert edited.status_code == 200
+    client.logout()
+
+    changed = _refetch(client, shared[1], first["ETag"])
+    assert changed.status_code == 200
+    assert "Grow signups fivefold" in changed.content.decode()
+
+
 def test_share_page_gives_a_share_visitor_no_access_elsewhere(client, product, shared):
     """The share page sets no session: a board write still asks for a login."""
     outcome = OutcomeFactory(roadmap=product.roadmap)
