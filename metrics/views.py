@@ -222,6 +222,7 @@ def measurement_for(metric: Metric, measurement_pk: int) -> Measurement:
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def measurement_row(
     request: HtmxHttpRequest, slug: str, pk: int, measurement_pk: int
 ) -> HttpResponse:
@@ -229,6 +230,12 @@ def measurement_row(
     product = product_for_viewer(request.user, slug)
     metric = metric_for(product, pk)
     measurement = measurement_for(metric, measurement_pk)
+    if not request.htmx:
+        return render(
+            request,
+            "metrics/metric_detail.html",
+            metric_detail_context(request, product, metric),
+        )
     return render(
         request,
         "metrics/metric_detail.html#measurement-row",
@@ -243,12 +250,20 @@ def measurement_row(
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def measurement_edit(
     request: HtmxHttpRequest, slug: str, pk: int, measurement_pk: int
 ) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     metric = metric_for(product, pk)
     measurement = measurement_for(metric, measurement_pk)
+    if request.method == "GET" and not request.htmx:
+        # Opened directly: the metric's page with this row's form in place.
+        edit_form = MeasurementForm(instance=measurement, metric=metric)
+        context = metric_detail_context(
+            request, product, metric, editing=measurement.pk, edit_form=edit_form
+        )
+        return render(request, "metrics/metric_detail.html", context)
     if request.method == "GET":
         return render(
             request,

@@ -63,15 +63,19 @@ def _save_inline(
     context: dict[str, Any],
     read_partial: str,
     form_partial: str,
+    page: Callable[[dict[str, Any]], HttpResponse] | None = None,
 ) -> HttpResponse | None:
     """Validate and save an inline edit; return the response for htmx.
 
     `save(version=..., values=...)` is the service that writes. A stale
     version answers 409 with the conflict in place of the form (`target` is
     the id of the edited region). Return None after a successful save from a
-    plain (non-htmx) form, so the caller can redirect.
+    plain (non-htmx) form, so the caller can redirect. `page(context)` draws
+    the whole page with the form in place, for a plain form with errors.
     """
     if not form.is_valid():
+        if page is not None and not request.htmx:
+            return page({**context, "form": form})
         return render(
             request, f"{template_name}#{form_partial}", {**context, "form": form}
         )
@@ -185,40 +189,72 @@ def _strategy_context(
     }
 
 
+def _product_page(
+    request: HtmxHttpRequest, product: Product, **extra: Any
+) -> HttpResponse:
+    """The whole overview page; `extra` puts a form in place (`editing`, `form`)."""
+    context = _strategy_context(
+        request, product, is_editor=can_edit(request.user, product)
+    )
+    context["roadmap_summary"] = roadmap_summary(product)
+    context["editors"] = product.editors.order_by("first_name", "username")
+    return render(request, PRODUCT_TEMPLATE, {**context, **extra})
+
+
+def _product_fragment(
+    request: HtmxHttpRequest,
+    product: Product,
+    partial_name: str,
+    context: dict[str, Any],
+    *,
+    editing: str = "",
+    editing_pk: int | None = None,
+) -> HttpResponse:
+    """One block of the overview for htmx; opened directly, the page with it in place."""
+    if request.htmx:
+        return render(request, f"{PRODUCT_TEMPLATE}#{partial_name}", context)
+    extra = {"form": context["form"]} if "form" in context else {}
+    return _product_page(
+        request, product, editing=editing, editing_pk=editing_pk, **extra
+    )
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Show the vision board, the strategy with its goals and the roadmap summary."""
     product = product_for_viewer(request.user, slug)
-    is_editor = can_edit(request.user, product)
-    context = _strategy_context(request, product, is_editor=is_editor)
     if request.htmx:
+        is_editor = can_edit(request.user, product)
+        context = _strategy_context(request, product, is_editor=is_editor)
         return render(request, f"{PRODUCT_TEMPLATE}#strategy", context)
-    context["roadmap_summary"] = roadmap_summary(product)
-    context["editors"] = product.editors.order_by("first_name", "username")
-    return render(request, PRODUCT_TEMPLATE, context)
+    return _product_page(request, product)
 
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def vision_board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Return the vision board as read, e.g. when an edit is cancelled."""
     product = product_for_viewer(request.user, slug)
     context = {"product": product, "is_editor": can_edit(request.user, product)}
-    return render(request, f"{PRODUCT_TEMPLATE}#vision-board", context)
+    return _product_fragment(request, product, "vision-board", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def vision_board_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     context = {"product": product, "is_editor": True}
     if request.method == "GET":
-        return render(
+        return _product_fragment(
             request,
-            f"{PRODUCT_TEMPLATE}#vision-board-form",
+            product,
+            "vision-board-form",
             {**context, "form": VisionBoardForm(instance=product)},
+            editing="vision-board",
         )
     form = VisionBoardForm(request.POST, instance=product)
     response = _save_inline(
@@ -233,6 +269,9 @@ def vision_board_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context=context,
         read_partial="vision-board",
         form_partial="vision-board-form",
+        page=lambda page_context: _product_page(
+            request, product, editing="vision-board", form=page_context["form"]
+        ),
     )
     return response or redirect(product)
 
@@ -253,6 +292,7 @@ def _strategy_section(request: HtmxHttpRequest, product: Product) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     form = ThemeForm(request.POST or None)
@@ -261,15 +301,18 @@ def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         if not request.htmx:
             return redirect(product)
         return _strategy_section(request, product)
-    return render(
+    return _product_fragment(
         request,
-        f"{PRODUCT_TEMPLATE}#theme-new-form",
+        product,
+        "theme-new-form",
         {"product": product, "form": form},
+        editing="theme-new",
     )
 
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def theme_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Return a theme's heading as read, e.g. when an edit is cancelled."""
     product = product_for_viewer(request.user, slug)
@@ -278,20 +321,24 @@ def theme_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         "theme": _theme(product, pk),
         "is_editor": can_edit(request.user, product),
     }
-    return render(request, f"{PRODUCT_TEMPLATE}#theme-header", context)
+    return _product_fragment(request, product, "theme-header", context)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def theme_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     theme = _theme(product, pk)
     context = {"product": product, "theme": theme, "is_editor": True}
     if request.method == "GET":
-        return render(
+        return _product_fragment(
             request,
-            f"{PRODUCT_TEMPLATE}#theme-form",
+            product,
+            "theme-form",
             {**context, "form": ThemeForm(instance=theme)},
+            editing="theme",
+            editing_pk=theme.pk,
         )
     form = ThemeForm(request.POST, instance=theme)
     response = _save_inline(
@@ -306,6 +353,13 @@ def theme_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         context=context,
         read_partial="theme-header",
         form_partial="theme-form",
+        page=lambda page_context: _product_page(
+            request,
+            product,
+            editing="theme",
+            editing_pk=theme.pk,
+            form=page_context["form"],
+        ),
     )
     return response or redirect(product)
 
@@ -359,24 +413,36 @@ def goal_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     }
     if request.htmx:
         return render(request, f"{GOAL_TEMPLATE}#goal-summary", context)
+    return _goal_page(request, product, goal)
+
+
+def _goal_page(
+    request: HtmxHttpRequest, product: Product, goal: Goal, **extra: Any
+) -> HttpResponse:
+    """The whole goal page; `extra` puts the edit form in place (`editing`, `form`)."""
     key_result_model = cast("type[KeyResult]", Goal.key_results.rel.related_model)
-    context["key_results"] = key_result_model.objects.with_current().filter(goal=goal)
-    context["outcome_groups"] = outcomes_by_horizon(goal)
-    return render(request, GOAL_TEMPLATE, context)
+    context = {
+        "product": product,
+        "goal": goal,
+        "is_editor": can_edit(request.user, product),
+        "key_results": key_result_model.objects.with_current().filter(goal=goal),
+        "outcome_groups": outcomes_by_horizon(goal),
+    }
+    return render(request, GOAL_TEMPLATE, {**context, **extra})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def goal_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     goal = _goal(product, pk)
     context = {"product": product, "goal": goal, "is_editor": True}
     if request.method == "GET":
-        return render(
-            request,
-            f"{GOAL_TEMPLATE}#goal-form",
-            {**context, "form": GoalForm(instance=goal, product=product)},
-        )
+        form = GoalForm(instance=goal, product=product)
+        if not request.htmx:
+            return _goal_page(request, product, goal, editing=True, form=form)
+        return render(request, f"{GOAL_TEMPLATE}#goal-form", {**context, "form": form})
     form = GoalForm(request.POST, instance=goal, product=product)
     goal_url = reverse("strategy:goal_detail", args=[product.slug, goal.pk])
     response = _save_inline(
@@ -391,6 +457,9 @@ def goal_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         context=context,
         read_partial="goal-summary",
         form_partial="goal-form",
+        page=lambda page_context: _goal_page(
+            request, product, goal, editing=True, form=page_context["form"]
+        ),
     )
     return response or redirect("strategy:goal_detail", product.slug, goal.pk)
 
@@ -427,18 +496,28 @@ def company(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template_name, context)
 
 
+def _company_page(
+    request: HtmxHttpRequest, context: dict[str, Any], **extra: Any
+) -> HttpResponse:
+    """The whole company page; `extra` puts the edit form in place."""
+    products = Product.objects.only("name", "slug", "vision_statement")
+    return render(request, COMPANY_TEMPLATE, {**context, "products": products, **extra})
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def company_edit(request: HtmxHttpRequest) -> HttpResponse:
     if not can_manage_products(request.user):
         raise PermissionDenied
     company = Company.load()
     context = {"company": company, "is_editor": True}
     if request.method == "GET":
+        form = CompanyForm(instance=company)
+        if not request.htmx:
+            return _company_page(request, context, editing=True, form=form)
         return render(
-            request,
-            f"{COMPANY_TEMPLATE}#company-form",
-            {**context, "form": CompanyForm(instance=company)},
+            request, f"{COMPANY_TEMPLATE}#company-form", {**context, "form": form}
         )
     form = CompanyForm(request.POST, instance=company)
     company_url = reverse("strategy:company")
@@ -454,5 +533,8 @@ def company_edit(request: HtmxHttpRequest) -> HttpResponse:
         context=context,
         read_partial="company-statement",
         form_partial="company-form",
+        page=lambda page_context: _company_page(
+            request, context, editing=True, form=page_context["form"]
+        ),
     )
     return response or redirect("strategy:company")

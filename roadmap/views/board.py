@@ -188,6 +188,29 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(html)
+    return board_page(request, product, html=html, filter_fields=filter_fields)
+
+
+def board_page(
+    request: HtmxHttpRequest,
+    product: Product,
+    *,
+    panel_html: str = "",
+    status: int = 200,
+    html: str | None = None,
+    filter_fields: str | None = None,
+) -> HttpResponse:
+    """The whole board page; `panel_html` opens the side panel with it.
+
+    A side panel's URL opened directly (no JavaScript, a new tab) answers
+    with this page, the panel in place.
+    """
+    editable = can_edit(request.user, product)
+    filters = BoardFilterForm(request.GET).filters()
+    if html is None or filter_fields is None:
+        html, filter_fields = render_grid(
+            product, filters, editable=editable, loaded=requested_loaded(request)
+        )
     context = {
         "product": product,
         "can_edit": editable,
@@ -195,8 +218,9 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "filter_fields": filter_fields,
         "filters": filters,
         "poll_seconds": settings.BOARD_POLL_SECONDS,
+        "panel_html": panel_html,
     }
-    return render(request, TEMPLATE, context)
+    return render(request, TEMPLATE, context, status=status)
 
 
 @require_GET

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -258,9 +259,12 @@ def _fragment(
 ) -> HttpResponse:
     """Render a partial of the board for htmx, else as a page of its own."""
     if request.htmx:
-        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
-    page = {**context, "fragment": f"{TEMPLATE}#{partial}", "heading": heading}
-    return render(request, "roadmap/card_page.html", page, status=status)
+        response = render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    else:
+        page = {**context, "fragment": f"{TEMPLATE}#{partial}", "heading": heading}
+        response = render(request, "roadmap/card_page.html", page, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # Adding and editing ------------------------------------------------------------

@@ -3,12 +3,16 @@ board's recently deleted cards."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from config.types import HtmxHttpRequest
@@ -18,7 +22,7 @@ from roadmap.board import ROW_BY_KIND
 from roadmap.forms import TeamDependencyForm
 from roadmap.models import Insight, Outcome, Roadmap, TeamDependency
 from roadmap.services import CARD_MODELS
-from roadmap.views.board import TEMPLATE, roadmap_for
+from roadmap.views.board import TEMPLATE, board_page, roadmap_for
 from roadmap.views.cards import _missing_version, _version
 from strategy.concurrency import StaleVersion
 from strategy.models import Product
@@ -90,11 +94,27 @@ def render_panel(
         or TeamDependencyForm(auto_id=f"id_dep{outcome.pk}_%s"),
         "message": message,
     }
-    return render(request, f"{TEMPLATE}#outcome-panel", context, status=status)
+    return _panel_response(request, product, "outcome-panel", context, status=status)
+
+
+def _panel_response(
+    request: HtmxHttpRequest,
+    product: Product,
+    partial: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """The side panel for htmx; opened directly, the board with the panel open."""
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    html = loader.render_to_string(f"{TEMPLATE}#{partial}", context, request)
+    return board_page(request, product, panel_html=html, status=status)
 
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The side panel: an outcome's full line of sight."""
     product = product_for_viewer(request.user, slug)
@@ -104,6 +124,7 @@ def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def outcome_insights(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The next page of an outcome's insights, appended to the side panel's list."""
     product = product_for_viewer(request.user, slug)
@@ -128,6 +149,7 @@ def _page_number(request: HtmxHttpRequest) -> int:
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def deleted_cards(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The board's recently deleted cards, newest first, each restorable."""
     product = product_for_viewer(request.user, slug)
@@ -140,9 +162,10 @@ def deleted_cards(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         for card in queryset[:30]:
             items.append({"kind": kind, "row": ROW_BY_KIND[kind], "card": card})
     items.sort(key=lambda item: item["card"].deleted_at, reverse=True)
-    return render(
+    return _panel_response(
         request,
-        f"{TEMPLATE}#deleted-list",
+        product,
+        "deleted-list",
         {
             "product": product,
             "roadmap": roadmap,
