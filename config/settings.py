@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Whitenoise answers static files itself, from precompressed copies, so it
     # sits before GZip. GZip sits before everything that can change the body.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A share page's repeat visit is answered here, before sessions and auth.
+    "roadmap.middleware.share_not_modified",
     # Compresses HTML and JSON for clients that accept gzip. BREACH: a
     # compressed page that holds a secret next to attacker-chosen text leaks
     # the secret through the response size. Django masks the CSRF token with

@@ -7,15 +7,23 @@ revision, so caches and ETags keyed on it see the change.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from roadmap.models import ShareLink
 from strategy.models import Product
 from strategy.revision import plan_changed
+
+# What every answer of a share page carries, a 304 too.
+SHARE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "private",
+}
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,32 +59,60 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
     return link
 
 
-def share_link_viewed(*, link: ShareLink) -> None:
-    """Count one view and note when, in a single UPDATE (no lost counts).
+@dataclass(frozen=True)
+class OpenedLink:
+    """A valid share link that was just viewed, and what its page depends on."""
 
-    Every answer of the share page, a 304 too, runs this. Outside a
-    transaction (as a share page request runs it) the UPDATE is its own
-    transaction, and it commits without waiting for the disk: the statement
-    turns synchronous_commit off for that one transaction. The row lock
-    still orders concurrent views, so no count is lost; a crash of the
+    pk: int
+    product_id: int
+    scope: str
+    revision: int
+
+    @property
+    def is_customer_safe(self) -> bool:
+        return self.scope == ShareLink.Scope.CUSTOMER_SAFE
+
+    def etag(self, today: dt.date) -> str:
+        """Name one rendering: the plan's revision, the scope, the link and the day."""
+        raw = f"{self.revision}:{self.scope}:{self.pk}:{today.isoformat()}"
+        return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def open_share_link(secret: str, today: dt.date) -> OpenedLink | None:
+    """Count a view of the valid link with this secret; None if there is none.
+
+    One statement finds the link by its hash, checks it is neither revoked
+    nor expired, counts the view with the time, and returns the plan's
+    revision that names the page, so a share page's repeat visit (a 304)
+    costs one query. The row lock orders concurrent views: no count is lost.
+
+    Outside a transaction (as a share page request runs it) the UPDATE is its
+    own transaction and commits without waiting for the disk: the statement
+    turns synchronous_commit off for that one transaction, so a crash of the
     database server may forget only the last moments' views. Inside a
-    caller's transaction it is a plain UPDATE, so the caller's commit stays
-    durable.
+    caller's transaction it leaves the setting alone, so the caller's commit
+    stays durable.
     """
-    now = timezone.now()
-    if transaction.get_connection().in_atomic_block:
-        ShareLink.objects.filter(pk=link.pk).update(
-            view_count=F("view_count") + 1, last_used_at=now
-        )
-        return
     table = connection.ops.quote_name(ShareLink._meta.db_table)
+    products = connection.ops.quote_name(Product._meta.db_table)
+    async_commit = (
+        ""
+        if transaction.get_connection().in_atomic_block
+        else ", (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET view_count = view_count + 1, last_used_at = %s "
-            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
-            "WHERE id = %s",
-            [now, link.pk],
+            f"UPDATE {table} AS link "
+            "SET view_count = link.view_count + 1, last_used_at = %s "
+            f"FROM {products} AS product{async_commit} "
+            "WHERE link.token_hash = %s AND product.id = link.product_id "
+            "AND link.revoked_at IS NULL "
+            "AND (link.expires_on IS NULL OR link.expires_on >= %s) "
+            "RETURNING link.id, link.product_id, link.scope, product.revision",
+            [timezone.now(), ShareLink.hash_secret(secret), today],
         )
+        row = cursor.fetchone()
+    return OpenedLink(*row) if row else None
 
 
 def find_share_link(secret: str) -> ShareLink | None:

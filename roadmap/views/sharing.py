@@ -7,8 +7,6 @@ still asks its visitor to sign in.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from config.types import HtmxHttpRequest
 from roadmap import sharing
@@ -30,11 +32,6 @@ from strategy.models import Product
 from strategy.permissions import product_for_editor
 
 LIST_TEMPLATE = "roadmap/sharelink_list.html"
-SHARE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cache-Control": "private",
-}
 
 
 def share_link_context(product: Product, **extra: Any) -> dict[str, Any]:
@@ -93,14 +90,8 @@ def share_link_revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespo
     return redirect("roadmap:share_links", product.slug)
 
 
-def share_etag(link: ShareLink, today: dt.date) -> str:
-    """Name one rendering: the plan's revision, the scope, the link and the day."""
-    raw = f"{link.product.revision}:{link.scope}:{link.pk}:{today.isoformat()}"
-    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
-
-
 def with_share_headers(response: HttpResponse, etag: str | None = None) -> HttpResponse:
-    for header, value in SHARE_HEADERS.items():
+    for header, value in sharing.SHARE_HEADERS.items():
         response[header] = value
     if etag:
         response["ETag"] = etag
@@ -130,24 +121,28 @@ def render_share_page(link: ShareLink) -> str:
     )
 
 
-@require_GET
+@require_safe
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
     """Show the stakeholder page to anyone holding a valid share link."""
-    link = sharing.find_share_link(token)
-    if link is None:
-        raise Http404("No such share link.")
     today = timezone.localdate()
-    if not link.is_valid(today):
+    # The early 304 middleware may have opened the link (and counted the view).
+    opened = getattr(request, "opened_share_link", None) or sharing.open_share_link(
+        token, today
+    )
+    if opened is None:
+        if sharing.find_share_link(token) is None:
+            raise Http404("No such share link.")
         gone = render_to_string("roadmap/share_gone.html")
         return with_share_headers(HttpResponse(gone, status=410))
-    sharing.share_link_viewed(link=link)
-    etag = share_etag(link, today)
+    etag = opened.etag(today)
     if etag in request.headers.get("If-None-Match", ""):
         return with_share_headers(HttpResponseNotModified(), etag)
     cache = caches["board"]
-    key = f"share-page:{link.product_id}:{link.scope}:{etag.strip(chr(34))}"
+    key = f"share-page:{opened.product_id}:{opened.scope}:{etag.strip(chr(34))}"
     html = cache.get(key)
     if html is None:
-        html = render_share_page(link)
+        html = render_share_page(
+            ShareLink.objects.select_related("product").get(pk=opened.pk)
+        )
         cache.set(key, html)
     return with_share_headers(HttpResponse(html), etag)

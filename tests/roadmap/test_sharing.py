@@ -7,13 +7,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from roadmap import sharing
 from roadmap.models import ShareLink
+from strategy.revision import plan_changed
 from tests.metrics.factories import KeyResultFactory, MeasurementFactory, MetricFactory
 from tests.roadmap.factories import (
     ChallengeFactory,
     FeatureFactory,
     InsightFactory,
     OutcomeFactory,
+    RoadmapFactory,
     SuccessMetricFactory,
     TeamFactory,
 )
@@ -527,7 +530,70 @@ def test_share_page_is_served_from_the_cache_when_unchanged(
     build_roadmap(product, 3)
     client.get(share_url(shared[1]))
 
-    with django_assert_num_queries(2):  # link, view count
+    with django_assert_num_queries(1):  # the view count, which checks the link
         response = client.get(share_url(shared[1]))
 
     assert response.status_code == 200
+
+
+def test_a_repeat_visit_is_answered_304_before_sessions_with_one_query(
+    client, product, shared, django_assert_num_queries
+):
+    link, secret = shared
+    first = client.get(share_url(secret))
+
+    with django_assert_num_queries(1):
+        again = client.get(share_url(secret), headers={"If-None-Match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert again["Referrer-Policy"] == "no-referrer"
+    assert again["Cache-Control"] == "private"
+    assert "sessionid" not in again.cookies
+    link.refresh_from_db()
+    assert link.view_count == 2
+
+
+def test_a_stale_validator_gets_the_new_page_and_counts_one_view(
+    client, product, shared
+):
+    link, secret = shared
+    first = client.get(share_url(secret))
+    OutcomeFactory(roadmap=product.roadmap, title="Brand new outcome")
+    plan_changed(product.pk)
+
+    changed = client.get(share_url(secret), headers={"If-None-Match": first["ETag"]})
+
+    assert changed.status_code == 200
+    assert "Brand new outcome" in changed.content.decode()
+    link.refresh_from_db()
+    assert link.view_count == 2
+
+
+def test_a_validator_never_revives_a_revoked_or_unknown_link(client, product, shared):
+    link, secret = shared
+    etag = client.get(share_url(secret))["ETag"]
+    client.force_login(UserFactory(username="someone"))
+    link.revoked_at = timezone.now()
+    link.save()
+    client.logout()
+
+    gone = client.get(share_url(secret), headers={"If-None-Match": etag})
+    unknown = client.get(share_url("not-a-token"), headers={"If-None-Match": etag})
+
+    assert gone.status_code == 410
+    assert unknown.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_views_counted_outside_a_transaction_are_all_kept(client):
+    product = ProductFactory(slug="fabrikam-style")
+    RoadmapFactory(product=product)
+    link, secret = ShareLink.issue(product=product, label="Board")
+
+    for _ in range(3):
+        assert sharing.open_share_link(secret, timezone.localdate()) is not None
+
+    link.refresh_from_db()
+    assert link.view_count == 3
+    assert link.last_used_at is not None
