@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions
+from roadmap.guided_start import FirstKeyResult
 from roadmap.models import (
     Challenge,
     Feature,
@@ -394,3 +395,94 @@ class CustomerRequestForm(forms.ModelForm):
     class Meta:
         model = Insight
         fields = ["account", "text", "source"]
+
+
+class GuidedStartForm(forms.Form):
+    """The first outcome of a roadmap, how it is measured, and a first feature."""
+
+    outcome_title = forms.CharField(
+        label="Desired outcome",
+        max_length=200,
+        help_text="The change you want to see, e.g. “New visitors see the value "
+        "in their first minute”.",
+    )
+    goal = forms.ModelChoiceField(
+        queryset=Goal.objects.none(),
+        required=False,
+        empty_label="No goal yet",
+        label="Goal it serves",
+    )
+    horizon = forms.ChoiceField(
+        choices=Horizon.choices, initial=Horizon.CURRENT, label="When"
+    )
+    metric_name = forms.CharField(
+        label="Success metric",
+        max_length=200,
+        required=False,
+        help_text="What you will count to know it worked, e.g. “Weekly signups”.",
+    )
+    unit = forms.CharField(max_length=30, required=False, help_text="e.g. %, users, €")
+    baseline = forms.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        required=False,
+        label="From",
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    target = forms.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        required=False,
+        label="To",
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    due_date = forms.DateField(
+        required=False,
+        label="By",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    feature_title = forms.CharField(
+        label="A first feature",
+        max_length=200,
+        required=False,
+        help_text="A bet that should move the outcome.",
+    )
+
+    KEY_RESULT_FIELDS = ("metric_name", "baseline", "target", "due_date")
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"due_date": timezone.localdate() + dt.timedelta(days=180)}
+        )
+        super().__init__(*args, **kwargs)
+        goal = cast("forms.ModelChoiceField[Goal]", self.fields["goal"])
+        goal.queryset = product.goals.choices_keeping(None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [
+            name
+            for name in ("metric_name", "baseline", "target")
+            if data.get(name) not in (None, "")
+        ]
+        if given:
+            for name in self.KEY_RESULT_FIELDS:
+                if data.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, "Needed for the success metric.")
+        due = data.get("due_date")
+        if given and due and due < timezone.localdate():
+            self.add_error("due_date", "Must be today or later.")
+        return data
+
+    def first_key_result(self) -> FirstKeyResult | None:
+        data = self.cleaned_data
+        if not data.get("metric_name"):
+            return None
+        return FirstKeyResult(
+            metric_name=data["metric_name"],
+            unit=data.get("unit", ""),
+            baseline=data["baseline"],
+            target=data["target"],
+            start_date=timezone.localdate(),
+            due_date=data["due_date"],
+        )

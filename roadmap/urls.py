@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from roadmap.views import board, cards, line_of_sight, panel, present, sharing, soon
+from roadmap.views import (
+    board,
+    cards,
+    line_of_sight,
+    panel,
+    present,
+    sharing,
+    soon,
+    start,
+)
 
 
 class CardKindConverter:
@@ -31,6 +40,7 @@ app_name = "roadmap"
 urlpatterns = [
     path("roadmap/", board.board, name="board"),
     path("roadmap/revision/", board.board_revision, name="board_revision"),
+    path("roadmap/start/", start.guided_start, name="guided_start"),
     path(
         "roadmap/cells/<kind:kind>/<str:horizon>/",
         board.cell_cards,
