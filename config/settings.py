@@ -179,6 +179,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The first backend signs people in and loads the signed-in user with their
+# unread notification count in the same query; ModelBackend stays listed so
+# sessions begun before it (which name ModelBackend) stay signed in.
+AUTHENTICATION_BACKENDS = [
+    "roadmap.backends.NotificationCountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "strategy:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -199,6 +206,27 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Email: an SMTP server when DJANGO_EMAIL_HOST is set; under DEBUG without
+# one, messages are printed to the console instead.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "Northstar <northstar@localhost>"
+)
+# Email people who logged a customer request when its item moves.
+NORTHSTAR_EMAIL_NOTIFICATIONS = env_bool(
+    "NORTHSTAR_EMAIL_NOTIFICATIONS", default=bool(EMAIL_HOST) or DEBUG
+)
+# Where the site is reached, for links in emails.
+NORTHSTAR_BASE_URL = os.environ.get("NORTHSTAR_BASE_URL", "http://127.0.0.1:8000")
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):

@@ -19,6 +19,7 @@ urlpatterns = [
     # URLs and outside any app namespace that the login-only tests walk.
     path("s/", include("roadmap.share_urls")),
     path("soon/", include("roadmap.soon_urls")),
+    path("notifications/", include("roadmap.notification_urls")),
     path("", include("strategy.urls")),
     path("products/<slug:slug>/metrics/", include("metrics.urls")),
     path("products/<slug:slug>/", include("roadmap.urls")),

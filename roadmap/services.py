@@ -30,6 +30,7 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
+from roadmap.notifications import notify_requesters
 from strategy.concurrency import StaleVersion, update_if_version
 from strategy.models import Product
 from strategy.revision import plan_changed
@@ -246,6 +247,7 @@ def card_update(
         raise StaleVersion(kr)
     revision = bump_revision(roadmap)
     _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
+    notify_requesters(roadmap=roadmap, changed=[(card, changes)])
     entries = [
         _entry(
             roadmap=roadmap,
@@ -350,6 +352,9 @@ def card_move(
     else:
         position = places[-1][1] + 1 if places else 0
     _conditional_update(card, version, horizon=target, position=position)
+    notify_requesters(
+        roadmap=roadmap, changed=[(card, {"horizon": (old_horizon, target)})]
+    )
     if target != old_horizon:
         entry = _entry(
             roadmap=roadmap,
@@ -399,6 +404,7 @@ def outcome_move_linked(
     horizon = outcome.horizon
     entries = []
     moved = 0
+    changed: list[tuple[BoardCard, dict[str, tuple[Any, Any]]]] = []
     for related in (outcome.challenges, outcome.success_metrics, outcome.features):
         cards = list(
             related.alive().exclude(horizon=horizon).order_by("horizon", "position")
@@ -408,6 +414,7 @@ def outcome_move_linked(
         model = type(cards[0])
         position = _next_position(model, roadmap, horizon)
         for offset, card in enumerate(cards):
+            changed.append((card, {"horizon": (card.horizon, horizon)}))
             entries.append(
                 _entry(
                     roadmap=roadmap,
@@ -427,6 +434,7 @@ def outcome_move_linked(
             )
         moved += len(cards)
     ChangeEntry.objects.bulk_create(entries)
+    notify_requesters(roadmap=roadmap, changed=changed)
     return moved
 
 
@@ -435,6 +443,9 @@ def card_delete(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) 
     """Soft-delete a card (it keeps its place and links, so undo is exact)."""
     revision = bump_revision(roadmap)
     _conditional_update(card, version, deleted_at=timezone.now())
+    notify_requesters(
+        roadmap=roadmap, changed=[(card, {"deleted_at": (None, card.deleted_at)})]
+    )
     _entry(
         roadmap=roadmap,
         actor=actor,

@@ -109,3 +109,17 @@ class ChangeEntryFactory(factory.django.DjangoModelFactory):
     action = ChangeEntry.Action.UPDATED
     card_type = ChangeEntry.CardType.OUTCOME
     card_title = "Outcome"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """A notification about an outcome; pass `feature=` and `outcome=None` for one."""
+
+    class Meta:
+        # By label: the model's import stays out of the shared import block.
+        model = "roadmap.Notification"
+
+    recipient = factory.SubFactory(UserFactory)
+    outcome = factory.SubFactory(OutcomeFactory)
+    product = factory.LazyAttribute(lambda o: (o.outcome or o.feature).roadmap.product)
+    kind = "entered_current"
+    item_title = factory.LazyAttribute(lambda o: (o.outcome or o.feature).title)
