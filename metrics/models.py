@@ -252,25 +252,14 @@ class KeyResult(models.Model):
 
     def progress(self, today: dt.date | None = None) -> progress_maths.Progress:
         today = today or timezone.localdate()
-        current = self.current()
-        value = progress_maths.progress(
+        return progress_maths.measure(
             baseline=self.baseline,
             target=self.target,
-            current=current,
+            current=self.current(),
             direction_up=self.metric.is_increasing,
-        )
-        return progress_maths.Progress(
-            current=current,
-            value=value,
-            expected=progress_maths.expected_progress(
-                start=self.start_date, due=self.due_date, today=today
-            ),
-            status=progress_maths.status(
-                progress_value=value,
-                start=self.start_date,
-                due=self.due_date,
-                today=today,
-            ),
+            start=self.start_date,
+            due=self.due_date,
+            today=today,
         )
 
 

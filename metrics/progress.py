@@ -3,7 +3,8 @@
 progress = (current - baseline) / (target - baseline). The formula works for
 metrics that should go down as well as up, because target - baseline is then
 negative too. Status compares progress with the share of the key result's
-time that has elapsed.
+time that has elapsed. Before its start date a key result is not started:
+nothing is expected of it yet, so it has no expected-by-now and no verdict.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ AT_RISK_SLACK = 0.25
 
 
 class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
     NO_DATA = "no_data", "No data yet"
     ON_TRACK = "on_track", "On track"
     AT_RISK = "at_risk", "At risk"
@@ -45,6 +47,10 @@ def progress(
     return float((current - baseline) / (target - baseline))
 
 
+def has_started(*, start: dt.date, today: dt.date) -> bool:
+    return today >= start
+
+
 def expected_progress(*, start: dt.date, due: dt.date, today: dt.date) -> float:
     """Return where a straight path from baseline to target would be today."""
     if today <= start:
@@ -57,6 +63,8 @@ def expected_progress(*, start: dt.date, due: dt.date, today: dt.date) -> float:
 def status(
     *, progress_value: float | None, start: dt.date, due: dt.date, today: dt.date
 ) -> Status:
+    if not has_started(start=start, today=today):
+        return Status.NOT_STARTED
     if progress_value is None:
         return Status.NO_DATA
     if progress_value >= 1:
@@ -77,7 +85,8 @@ class Progress:
 
     current: Decimal | None
     value: float | None
-    expected: float
+    # Where the straight path is today; None before the start date.
+    expected: float | None
     status: Status
 
     @property
@@ -88,5 +97,33 @@ class Progress:
         return round(max(0.0, min(1.0, self.value)) * 100)
 
     @property
-    def expected_percent(self) -> int:
+    def expected_percent(self) -> int | None:
+        """Expected by now, as a whole percentage; None before the start date."""
+        if self.expected is None:
+            return None
         return round(self.expected * 100)
+
+
+def measure(
+    *,
+    baseline: Decimal,
+    target: Decimal,
+    current: Decimal | None,
+    direction_up: bool,
+    start: dt.date,
+    due: dt.date,
+    today: dt.date,
+) -> Progress:
+    """Return how a key result is moving today: progress, expected and status."""
+    value = progress(
+        baseline=baseline, target=target, current=current, direction_up=direction_up
+    )
+    started = has_started(start=start, today=today)
+    return Progress(
+        current=current,
+        value=value,
+        expected=expected_progress(start=start, due=due, today=today)
+        if started
+        else None,
+        status=status(progress_value=value, start=start, due=due, today=today),
+    )

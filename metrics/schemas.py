@@ -95,7 +95,7 @@ class KeyResultOut(Schema):
     due_date: dt.date
     current: float | None
     progress: float | None
-    expected: float
+    expected: float | None
     status: str
 
 

@@ -263,7 +263,7 @@ class SuccessMetricCard(BoardCard):
     current_display: str
     spark_values: tuple[Decimal, ...]
     percent: int | None
-    expected_percent: int
+    expected_percent: int | None  # None before the key result's start
     status: str
     outcome: OutcomeRef | None
 

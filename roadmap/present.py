@@ -50,7 +50,7 @@ class KeyResultLine:
     metric_name: str
     current_display: str
     percent: int | None
-    expected_percent: int
+    expected_percent: int | None  # None before the key result's start
     status: str
     status_label: str
     trend: tuple[Decimal, ...] = ()

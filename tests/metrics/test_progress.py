@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.progress import Status, expected_progress, progress, status
+from metrics.progress import Status, expected_progress, measure, progress, status
 
 START = dt.date(2026, 1, 1)
 DUE = dt.date(2026, 12, 31)
@@ -126,12 +126,54 @@ def test_status_after_due_date_without_reaching_target_is_off_track():
     assert result == Status.OFF_TRACK
 
 
-def test_status_before_start_is_on_track_even_with_no_progress():
-    result = status(
-        progress_value=0.0, start=START, due=DUE, today=dt.date(2025, 12, 1)
+def test_status_before_start_is_not_started_whatever_the_progress():
+    before = dt.date(2025, 12, 1)
+
+    assert status(progress_value=0.49, start=START, due=DUE, today=before) == (
+        Status.NOT_STARTED
     )
+    assert status(progress_value=None, start=START, due=DUE, today=before) == (
+        Status.NOT_STARTED
+    )
+    assert Status.NOT_STARTED.label == "Not started"
+
+
+def test_status_on_the_start_day_is_judged():
+    result = status(progress_value=0.0, start=START, due=DUE, today=START)
 
     assert result == Status.ON_TRACK
+
+
+def test_a_key_result_before_its_start_expects_nothing_yet():
+    result = measure(
+        baseline=Decimal(100),
+        target=Decimal(300),
+        current=Decimal(198),
+        direction_up=True,
+        start=START,
+        due=DUE,
+        today=dt.date(2025, 12, 1),
+    )
+
+    assert result.status == Status.NOT_STARTED
+    assert result.percent == 49
+    assert result.expected is None
+    assert result.expected_percent is None
+
+
+def test_a_started_key_result_has_an_expected_by_now():
+    result = measure(
+        baseline=Decimal(100),
+        target=Decimal(300),
+        current=Decimal(198),
+        direction_up=True,
+        start=START,
+        due=DUE,
+        today=MIDYEAR,
+    )
+
+    assert result.status == Status.ON_TRACK
+    assert result.expected_percent == 50
 
 
 def test_progress_of_decreasing_metric_overshooting_the_target_exceeds_one():
