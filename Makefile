@@ -10,9 +10,13 @@ PYTHON ?= $(shell command -v python3 2>/dev/null || command -v python)
 
 .PHONY: install run test lint format bench migrate demo serve clean
 
+# A venv without its own pip is made in a second, and the system's pip installs uv
+# into it; a pip too old for --python falls back to a venv with its own pip.
 .venv-tools/bin/uv:
-	$(PYTHON) -m venv .venv-tools
-	.venv-tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(PYTHON) -m venv --without-pip .venv-tools
+	$(PYTHON) -m pip --python .venv-tools/bin/python install --quiet --disable-pip-version-check uv \
+	  || { rm -rf .venv-tools && $(PYTHON) -m venv .venv-tools \
+	       && .venv-tools/bin/python -m pip install --quiet --disable-pip-version-check uv; }
 
 install: $(UV)
 	$(UV) sync --locked --quiet
@@ -31,7 +35,7 @@ run: demo
 	@if [ -z "$$DATABASE_URL" ]; then \
 	  echo "  Its embedded PostgreSQL keeps running after that; make stop stops it."; fi
 	@echo ""
-	DJANGO_DEBUG=1 $(UV) run --locked python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 $(UV) run --locked python manage.py runserver --skip-checks $(HOST):$(PORT)
 
 # The embedded PostgreSQL outlives make run and make test, so that the next
 # command starts at once; this stops it (the data in .data/ stays).

@@ -19,6 +19,7 @@ from roadmap.demo import load_demo
 from roadmap.models import (
     Challenge,
     Feature,
+    Notification,
     Outcome,
     ShareLink,
     SuccessMetric,
@@ -37,6 +38,30 @@ CARD_MODELS = {
 }
 
 
+URL_NAMESPACES = [*APP_NAMESPACES, "soon", "notifications"]
+# A reader's own actions and how they answer the posts below, which are not
+# valid for them: a customer request without an account (the form again), the
+# Soon kit marked as seen without the page's signed state (400), their own
+# notifications marked read (none here; someone else's are left alone). The
+# database must come out unchanged all the same.
+READER_ACTIONS = {
+    "roadmap:customer_request": {200},
+    "roadmap:soon_seen": {400},
+    "soon:seen": {400},
+    "notifications:notification_read_all": {302},
+    "notifications:notification_read": {302},
+}
+
+
+def unexpected(answers: dict[str, int]) -> dict[str, int]:
+    """The answers other than a refusal (or a reader action's own answer)."""
+    return {
+        name: status
+        for name, status in answers.items()
+        if status not in READER_ACTIONS.get(name, {403, 405})
+    }
+
+
 def database_state() -> dict[str, tuple]:
     """Return counts, version sums and soft-delete counts of every project table."""
     state = {}
@@ -48,6 +73,8 @@ def database_state() -> dict[str, tuple]:
                 aggregates["versions"] = Sum("version")
             if "deleted_at" in fields:
                 aggregates["deleted"] = Count("pk", filter=Q(deleted_at__isnull=False))
+            if "read_at" in fields:
+                aggregates["read"] = Count("pk", filter=Q(read_at__isnull=False))
             if "revoked_at" in fields:
                 aggregates["revoked"] = Count("pk", filter=Q(revoked_at__isnull=False))
             state[model.__name__] = tuple(
@@ -60,7 +87,7 @@ def url_names() -> list[str]:
     resolver = get_resolver()
     return sorted(
         f"{namespace}:{pattern.name}"
-        for namespace in APP_NAMESPACES
+        for namespace in URL_NAMESPACES
         for pattern in resolver.namespace_dict[namespace][1].url_patterns
     )
 
@@ -79,6 +106,13 @@ def demo_urls(product) -> dict[str, str]:
         outcome__roadmap__product=product
     ).first()
     outcome = dependency.outcome
+    notification = Notification.objects.create(
+        recipient=get_user_model().objects.get(username="pm"),
+        product=product,
+        kind=Notification.Kind.ENTERED_CURRENT,
+        outcome=outcome,
+        item_title=outcome.title,
+    )
     urls = {}
     for name in url_names():
         kwargs: dict = {}
@@ -126,6 +160,10 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = outcome.pk
         if name == "roadmap:dependency_delete":
             kwargs["dependency_pk"] = dependency.pk
+        if name == "notifications:notification_read":
+            kwargs["pk"] = notification.pk
+        if name == "roadmap:customer_request":
+            kwargs.update(kind="outcome", pk=outcome.pk)
         if name == "roadmap:cell_cards":
             kwargs.update(kind="feature", horizon="soon")
         urls[name] = reverse(name, kwargs=kwargs)
@@ -165,7 +203,7 @@ def test_a_viewer_changes_nothing_through_any_url(client, demo):
     }
 
     assert database_state() == before
-    assert all(status in {403, 405} for status in answers.values()), answers
+    assert unexpected(answers) == {}
     assert list(answers.values()).count(403) >= 25
 
 
@@ -181,7 +219,7 @@ def test_an_editor_of_another_product_changes_nothing_here(client, demo):
     }
 
     assert database_state() == before
-    assert all(status in {403, 405} for status in answers.values()), answers
+    assert unexpected(answers) == {}
 
 
 def test_an_anonymous_visitor_changes_nothing_and_is_sent_to_sign_in(client, demo):

@@ -91,14 +91,16 @@ def test_caches_stay_in_each_process_without_redis_url(tmp_path):
 
 
 def test_responses_are_gzipped_before_any_other_middleware_sees_the_body(tmp_path):
-    """Only SecurityMiddleware and whitenoise (static files) come first."""
+    """Only SecurityMiddleware, whitenoise (static files) and the share page's
+    304 (which has no body) come first."""
     code = "from django.conf import settings; print(*settings.MIDDLEWARE)"
 
     result = run_settings(tmp_path, code, **SERVER)
 
     middleware = result.stdout.split()
-    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 2
-    assert middleware[:2] == [
+    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 3
+    assert middleware[:3] == [
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
+        "roadmap.middleware.share_not_modified",
     ]
