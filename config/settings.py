@@ -120,6 +120,14 @@ FORM_RENDERER = "config.forms.FormRenderer"
 # How often an open board asks whether the plan changed (seconds).
 BOARD_POLL_SECONDS = int(os.environ.get("NORTHSTAR_BOARD_POLL_SECONDS", "10"))
 
+# The paths /robots.txt lets crawlers into; it disallows everything else.
+# Share pages (/s/) by default: a shared link is meant to be passed around.
+NORTHSTAR_ROBOTS_ALLOW = [
+    path.strip()
+    for path in os.environ.get("NORTHSTAR_ROBOTS_ALLOW", "/s/").split(",")
+    if path.strip()
+]
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
     from config.embedded_db import embedded_database_url

@@ -10,7 +10,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -51,7 +55,7 @@ def key_result_for(product: Product, pk: int) -> KeyResult:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def metric_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -162,7 +166,7 @@ def metric_detail_context(
     return context
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def metric_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -220,7 +224,7 @@ def measurement_for(metric: Metric, measurement_pk: int) -> Measurement:
     return get_object_or_404(Measurement, metric=metric, pk=measurement_pk)
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def measurement_row(
@@ -402,7 +406,7 @@ def keyresult_context(
     return context
 
 
-@require_GET
+@require_safe
 @login_required
 def keyresult_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_viewer(request.user, slug)

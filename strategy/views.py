@@ -17,7 +17,11 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
@@ -100,7 +104,7 @@ def _save_inline(
 # Products ---------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """List the products, each with the way into its pages."""
@@ -219,7 +223,7 @@ def _product_fragment(
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -232,7 +236,7 @@ def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _product_page(request, product)
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def vision_board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -310,7 +314,7 @@ def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def theme_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -399,7 +403,7 @@ def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def goal_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -479,7 +483,7 @@ def goal_archive(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 # Company ----------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def company(request: HtmxHttpRequest) -> HttpResponse:

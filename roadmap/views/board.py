@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from config.types import HtmxHttpRequest
@@ -175,7 +175,7 @@ def render_cells(
 # Reading ---------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -223,7 +223,7 @@ def board_page(
     return render(request, TEMPLATE, context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def board_revision(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Say cheaply whether the board changed since the revision a client has.
@@ -255,7 +255,7 @@ def board_revision(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def cell_cards(
     request: HtmxHttpRequest, slug: str, kind: str, horizon: str

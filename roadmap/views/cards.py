@@ -18,7 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from config.types import HtmxHttpRequest
@@ -212,7 +216,7 @@ def _card_response(
 # Reading one card --------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def card_detail(
     request: HtmxHttpRequest, slug: str, kind: str, pk: int
@@ -230,7 +234,7 @@ def card_detail(
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def card_menu(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """A card's actions, each a form that also works without JavaScript."""

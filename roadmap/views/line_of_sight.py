@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.types import HtmxHttpRequest
 from roadmap.line_of_sight import gap_groups, load_line_of_sight
 from strategy.permissions import can_edit, product_for_viewer
 
 
-@require_GET
+@require_safe
 @login_required
 def line_of_sight(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Show the line of sight, its gaps and the alignment score."""
@@ -30,7 +30,7 @@ def line_of_sight(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def line_of_sight_redirect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Send the page's former address on to the line of sight, for bookmarks."""

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
@@ -112,7 +112,7 @@ def _panel_response(
     return board_page(request, product, panel_html=html, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -122,7 +122,7 @@ def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return render_panel(request, product, roadmap, _outcome(roadmap, pk))
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def outcome_insights(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -147,7 +147,7 @@ def _page_number(request: HtmxHttpRequest) -> int:
         return 1
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def deleted_cards(request: HtmxHttpRequest, slug: str) -> HttpResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from config.types import HtmxHttpRequest
@@ -16,7 +16,7 @@ from strategy.permissions import can_edit, product_for_viewer
 TEMPLATE = "roadmap/present.html"
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def present(request: HtmxHttpRequest, slug: str) -> HttpResponse:

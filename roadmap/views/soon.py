@@ -12,7 +12,11 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.decorators.vary import vary_on_headers
 
 from config.types import HtmxHttpRequest
@@ -55,7 +59,7 @@ def _render_kit(
     )
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def product_soon(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -64,7 +68,7 @@ def product_soon(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _render_kit(request, [product], product=product)
 
 
-@require_GET
+@require_safe
 @login_required
 @vary_on_headers("HX-Request")
 def all_soon(request: HtmxHttpRequest) -> HttpResponse:
