@@ -127,6 +127,23 @@ def _stale_elsewhere(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, "board-stale")
 
 
+def outcomes_changed(response: HttpResponse, *pks: int | None) -> HttpResponse:
+    """Tell the page which outcomes' side panels show something that changed.
+
+    An open side panel of one of them reloads itself (`outcome-changed`), so
+    the panel and the grid agree after every write.
+    """
+    changed = sorted({pk for pk in pks if pk})
+    if not changed:
+        return response
+    return trigger_client_event(response, "outcome-changed", {"outcomes": changed})
+
+
+def _panel_outcomes(kind: str, card: Any) -> tuple[int | None, ...]:
+    """The outcomes whose panel shows this card: itself, or the one it serves."""
+    return (card.pk,) if kind == "outcome" else (card.outcome_id,)
+
+
 def _changed(
     request: HtmxHttpRequest,
     product: Product,
@@ -314,9 +331,10 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
                 key_result=kr_form.save(commit=False) if kr_form else None,
             )
             cell = _cell(kind, horizon)
-            return _changed(
+            response = _changed(
                 request, product, roadmap, _touched(kind, card), None, grown=cell
             )
+            return outcomes_changed(response, getattr(card, "outcome_id", None))
     context = {
         "product": product,
         "roadmap": roadmap,
@@ -362,6 +380,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     if version is None:
         return _missing_version()
     before = copy.copy(card)
+    panel_before = _panel_outcomes(kind, card)
     if kind == "success_metric":
         before.key_result = copy.copy(card.key_result)
     form, kr_form = _edit_forms(kind, card, product, roadmap, request.POST)
@@ -395,6 +414,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     )
     # An outcome's title shows on its linked cards, a key result's progress
     # on its outcome, a feature on its outcome's count: refresh those now.
+    outcomes_changed(response, *panel_before, *_panel_outcomes(kind, card))
     if kind == "challenge" or (
         kind == "feature" and before.outcome_id == card.outcome_id
     ):
@@ -522,9 +542,10 @@ def card_move(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         )
     cells = [_cell(kind, old_horizon), _cell(kind, card.horizon)]
     grown = _cell(kind, card.horizon) if card.horizon != old_horizon else None
-    return _changed(
+    response = _changed(
         request, product, roadmap, cells, result.revision, toast=toast, grown=grown
     )
+    return outcomes_changed(response, *_panel_outcomes(kind, card))
 
 
 @require_POST
@@ -542,13 +563,14 @@ def outcome_move_linked(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRes
     except StaleVersion:
         return _stale(request, product)
     label = roadmap.horizon_label(outcome.horizon)
-    return _whole_grid(
+    response = _whole_grid(
         request,
         product,
         toast=Toast(
             f"Moved {moved} linked card{'s' if moved != 1 else ''} to {label}."
         ),
     )
+    return outcomes_changed(response, outcome.pk)
 
 
 @require_POST
@@ -574,7 +596,7 @@ def card_delete(
         action_url=reverse("roadmap:card_restore", args=[product.slug, kind, pk]),
         action_vals=json.dumps({"version": card.version}),
     )
-    return _changed(
+    response = _changed(
         request,
         product,
         roadmap,
@@ -583,6 +605,7 @@ def card_delete(
         toast=toast,
         refresh=kind == "outcome",
     )
+    return outcomes_changed(response, *_panel_outcomes(kind, card))
 
 
 @require_POST
@@ -601,7 +624,7 @@ def card_restore(
         )
     except StaleVersion:
         return _stale(request, product)
-    return _changed(
+    response = _changed(
         request,
         product,
         roadmap,
@@ -611,6 +634,7 @@ def card_restore(
         grown=_cell(kind, card.horizon),
         refresh=kind == "outcome",
     )
+    return outcomes_changed(response, *_panel_outcomes(kind, card))
 
 
 def _live_outcome(roadmap: Roadmap, pk: int | None) -> Outcome | None:
@@ -650,6 +674,7 @@ def card_link(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
         .select_related("goal__theme")
         .first()
     )
+    linked_before = card.outcome_id
     try:
         services.card_update(
             roadmap=roadmap,
@@ -671,5 +696,8 @@ def card_link(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
             "nothing was changed. Here is the latest version.",
         )
     if panel_outcome is None:
-        return _whole_grid(request, product)
-    return _stale_elsewhere(render_panel(request, product, roadmap, panel_outcome))
+        return outcomes_changed(_whole_grid(request, product), linked_before)
+    # The answer is this outcome's panel; another open panel reloads itself.
+    response = render_panel(request, product, roadmap, panel_outcome)
+    others = {linked_before, card.outcome_id} - {panel_outcome.pk}
+    return _stale_elsewhere(outcomes_changed(response, *others))

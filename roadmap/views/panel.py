@@ -119,7 +119,15 @@ def outcome_panel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """The side panel: an outcome's full line of sight."""
     product = product_for_viewer(request.user, slug)
     roadmap = roadmap_for(product)
-    return render_panel(request, product, roadmap, _outcome(roadmap, pk))
+    outcome = get_object_or_404(
+        Outcome.objects.filter(roadmap_id=roadmap.pk).select_related("goal__theme"),
+        pk=pk,
+    )
+    if outcome.is_deleted:
+        # An open panel reloads after its outcome is deleted: say so.
+        context = {"product": product, "outcome": outcome}
+        return _panel_response(request, product, "outcome-panel-gone", context)
+    return render_panel(request, product, roadmap, outcome)
 
 
 @require_safe
