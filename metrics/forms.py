@@ -30,17 +30,51 @@ class MetricForm(VersionedFormMixin, forms.ModelForm):
         self.product = product
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Give the metric a name.")
-        clash = Metric.objects.for_product(self.product).filter(name__iexact=name)
-        if self.instance.pk:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(
-                "This product already has a metric of that name."
-            )
-        return name
+        return clean_metric_name(self.product, self.cleaned_data["name"], self.instance)
+
+
+def clean_metric_name(product: Product, name: str, instance: Metric) -> str:
+    """A metric's name, trimmed; refused when blank or taken in the product."""
+    name = name.strip()
+    if not name:
+        raise forms.ValidationError("Give the metric a name.")
+    clash = Metric.objects.for_product(product).filter(name__iexact=name)
+    if instance.pk:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise forms.ValidationError("This product already has a metric of that name.")
+    return name
+
+
+class NewMetricForm(forms.ModelForm):
+    """A metric named while adding a key result, created with it in one step."""
+
+    prefix = "new_metric"
+
+    class Meta:
+        model = Metric
+        fields = ["name", "unit", "direction"]
+        labels = {"name": "New metric's name"}
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+        self.fields["name"].required = False  # the key result form says when
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if not name.strip():
+            raise forms.ValidationError("Give the new metric a name.")
+        return clean_metric_name(self.product, name, self.instance)
+
+    @property
+    def is_named(self) -> bool:
+        return bool(
+            self.is_bound and self.data.get(self.add_prefix("name"), "").strip()
+        )
+
+    def model_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class MeasurementForm(VersionedFormMixin, forms.ModelForm):
@@ -83,13 +117,46 @@ class KeyResultForm(VersionedFormMixin, forms.ModelForm):
             "target": forms.NumberInput(attrs={"step": "any"}),
         }
 
-    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        product: Product,
+        offer_new_metric: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """`offer_new_metric`: the metric may be a new one, named in `new_metric`."""
         super().__init__(*args, **kwargs)
         metric = cast("forms.ModelChoiceField[Metric]", self.fields["metric"])
         metric.queryset = Metric.objects.filter(product=product)
         goal = cast("forms.ModelChoiceField[Goal]", self.fields["goal"])
         goal.queryset = product.goals.choices_keeping(self.instance.goal_id)
         goal.required = False
+        self.new_metric: NewMetricForm | None = None
+        if offer_new_metric:
+            metric.required = False
+            metric.empty_label = "New metric (name it below)"
+            metric.help_text = "Choose one of the product's metrics, or add a new one."
+            auto_id = kwargs.get("auto_id", "id_%s")
+            self.new_metric = NewMetricForm(
+                self.data if self.is_bound else None,
+                product=product,
+                auto_id=auto_id,
+            )
+
+    @property
+    def wants_new_metric(self) -> bool:
+        """Bound with no metric chosen, where a new one may be named."""
+        return (
+            self.new_metric is not None
+            and self.is_bound
+            and not self.data.get(self.add_prefix("metric"))
+        )
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if self.wants_new_metric and self.new_metric is not None:
+            valid = self.new_metric.is_valid() and valid
+        return valid
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -98,6 +165,8 @@ class KeyResultForm(VersionedFormMixin, forms.ModelForm):
         if start and due and due < start:
             self.add_error("due_date", "Must be on or after the start date.")
         metric = self.cleaned_data.get("metric")
+        if self.new_metric is not None and "metric" not in self.errors:
+            metric = self._clean_new_metric(metric)
         baseline = self.cleaned_data.get("baseline")
         target = self.cleaned_data.get("target")
         if metric and baseline is not None and target is not None:
@@ -112,6 +181,24 @@ class KeyResultForm(VersionedFormMixin, forms.ModelForm):
                     f"{metric.name} should go down: the target must not be above the baseline.",
                 )
         return self.cleaned_data
+
+    def _clean_new_metric(self, chosen: Metric | None) -> Metric | None:
+        """The metric the targets are checked against: chosen, or new (unsaved)."""
+        assert self.new_metric is not None
+        if chosen is not None:
+            if self.new_metric.is_named:
+                self.add_error(
+                    "metric",
+                    "Choose “New metric” to add the metric named below, "
+                    "or clear its name.",
+                )
+            return chosen
+        if not self.new_metric.is_named:
+            self.add_error("metric", "Choose a metric, or name a new one below.")
+            return None
+        if self.new_metric.is_valid():
+            return self.new_metric.instance  # its fields, not saved yet
+        return None
 
 
 class CheckInForm(forms.ModelForm):

@@ -10,7 +10,7 @@ StaleVersion when someone saved first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from metrics.models import KeyResult
+from metrics.models import KeyResult, Metric
 from roadmap.models import (
     Challenge,
     ChangeEntry,
@@ -181,10 +181,20 @@ def card_create(
     actor: Any,
     teams: Iterable[Team] = (),
     key_result: KeyResult | None = None,
+    new_metric: Mapping[str, Any] | None = None,
 ) -> BoardCard:
-    """Add a card at the end of its cell; a success metric saves its key result."""
+    """Add a card at the end of its cell; a success metric saves its key result.
+
+    `new_metric`: the key result measures a metric named with it, created
+    here in the same transaction (nothing is saved if any part fails).
+    """
     bump_revision(roadmap)
     if key_result is not None:
+        if new_metric is not None:
+            # The revision bumped above covers the new metric too.
+            key_result.metric = Metric.objects.create(
+                product_id=roadmap.product_id, **new_metric
+            )
         key_result.save()
         _as_success_metric(card).key_result = key_result
     card.roadmap = roadmap

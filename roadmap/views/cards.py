@@ -26,7 +26,6 @@ from django.views.decorators.http import (
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from config.types import HtmxHttpRequest
-from metrics.models import Metric
 from roadmap import board as engine
 from roadmap import services
 from roadmap.board import ROW_BY_KIND, Page, Pieces
@@ -312,23 +311,44 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
     form = CREATE_FORMS[kind](
         data, initial=initial, **_form_kwargs(product, roadmap, prefix)
     )
-    kr_form = (
-        CardKeyResultForm(data, product=product, auto_id=f"id_{prefix}kr_%s")
-        if kind == "success_metric"
-        else None
-    )
+    kr_form = None
+    if kind == "success_metric":
+        # A key result for an outcome measures the outcome's goal by default,
+        # on one of the product's metrics or on a new one named here.
+        kr_initial = {}
+        if "outcome" in initial:
+            goal_id = (
+                Outcome.objects.filter(roadmap=roadmap, pk=initial["outcome"])
+                .values_list("goal_id", flat=True)
+                .first()
+            )
+            if goal_id:
+                kr_initial["goal"] = goal_id
+        kr_form = CardKeyResultForm(
+            data,
+            product=product,
+            initial=kr_initial,
+            offer_new_metric=True,
+            auto_id=f"id_{prefix}kr_%s",
+        )
     if request.method == "POST":
         is_valid = form.is_valid() & (kr_form is None or kr_form.is_valid())
         if is_valid:
             roadmap = services.roadmap_for_write(product)
             card = form.save(commit=False)
             card.horizon = horizon
+            new_metric = (
+                kr_form.new_metric.model_values()
+                if kr_form and kr_form.wants_new_metric and kr_form.new_metric
+                else None
+            )
             services.card_create(
                 roadmap=roadmap,
                 card=card,
                 actor=request.user,
                 teams=form.cleaned_data.get("teams", ()),
                 key_result=kr_form.save(commit=False) if kr_form else None,
+                new_metric=new_metric,
             )
             cell = _cell(kind, horizon)
             response = _changed(
@@ -343,8 +363,6 @@ def card_create(request: HtmxHttpRequest, slug: str, kind: str) -> HttpResponse:
         "horizon": horizon,
         "form": form,
         "kr_form": kr_form,
-        "has_metrics": kind != "success_metric"
-        or Metric.objects.filter(product=product).exists(),
     }
     heading = f"{ROW_BY_KIND[kind].add_label} to {roadmap.horizon_label(horizon)}"
     return _fragment(request, "add-form", context, heading=heading)

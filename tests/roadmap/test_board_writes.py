@@ -141,14 +141,16 @@ def test_card_create_key_result_card_creates_the_key_result(
     assert card.key_result.target == Decimal("500")
 
 
-def test_card_create_key_result_without_metrics_points_to_metrics(
+def test_card_create_key_result_without_metrics_offers_a_new_metric(
     editor_client, product
 ):
     response = editor_client.get(
         url(product, "card_create", "success_metric") + "?horizon=current", headers=HTMX
     )
 
-    assert "Add a metric" in response.content.decode()
+    content = response.content.decode()
+    assert 'name="new_metric-name"' in content
+    assert 'name="baseline"' in content
 
 
 def test_card_create_invalid_shows_error_and_keeps_input(
