@@ -29,7 +29,10 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
     goal = Goal.objects.filter(product__slug=slug).first()
     metric = Metric.objects.filter(product__slug=slug).first()
     key_result = KeyResult.objects.filter(metric__product__slug=slug).first()
-    assert theme and goal and metric and key_result
+    assert theme is not None
+    assert goal is not None
+    assert metric is not None
+    assert key_result is not None
     return {
         "board": f"{product}/roadmap/",
         "overview": f"{product}/",
