@@ -52,7 +52,7 @@ def test_an_editor_sets_out_a_goal_and_closes_its_line_of_sight_gap(
     snap(page, "journey-overview")
 
     page.get_by_role("link", name="Line of sight").first.click()
-    goal_node = page.locator("details.node-goal", has_text="Double weekly active users")
+    goal_node = page.locator(".node-goal", has_text="Double weekly active users")
     expect(goal_node).to_contain_text("No outcome serves this goal")
     expect(page.locator("#gaps")).to_contain_text("No outcome serves this goal")
     expect(page.locator(".node-vision")).to_contain_text("Every outfit, effortless.")
@@ -72,7 +72,7 @@ def test_an_editor_sets_out_a_goal_and_closes_its_line_of_sight_gap(
     page.get_by_role("link", name="Line of sight").first.click()
 
     expect(goal_node).to_contain_text("Shoppers come back weekly")
-    expect(goal_node.locator("summary").first).not_to_contain_text(
+    expect(goal_node.locator(".node-row").first).not_to_contain_text(
         "No outcome serves this goal"
     )
     expect(page.locator("#gaps")).not_to_contain_text("No outcome serves this goal")

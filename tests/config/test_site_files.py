@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.template import loader
 from django.urls import reverse
 
 from tests.metrics.factories import KeyResultFactory, MetricFactory
@@ -81,3 +82,10 @@ def test_head_answers_200_on_the_pages_people_read(viewer_client, product):
         assert (path, head.status_code) == (path, 200)
         assert head.content == b""
         assert head["Content-Type"] == get["Content-Type"]
+
+
+def test_the_server_error_page_names_its_icon_and_describes_itself():
+    html = loader.render_to_string("500.html")
+
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    assert '<meta name="description" content="Something went wrong' in html
