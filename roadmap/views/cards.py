@@ -69,6 +69,8 @@ class Toast:
     action_label: str = ""
     action_url: str = ""
     action_vals: str = ""
+    # The card the page focuses once the action is done (Undo: the restored card).
+    focus: str = ""
 
 
 def _card(product: Product, kind: str, pk: int) -> tuple[Any, Roadmap]:
@@ -613,6 +615,7 @@ def card_delete(
         action_label="Undo",
         action_url=reverse("roadmap:card_restore", args=[product.slug, kind, pk]),
         action_vals=json.dumps({"version": card.version}),
+        focus=f"{kind}-{pk}",
     )
     response = _changed(
         request,

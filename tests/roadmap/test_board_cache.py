@@ -42,7 +42,7 @@ def grid(client, product, **params) -> str:
 def cell(html: str, kind: str, horizon: str) -> str:
     """The markup of one cell of the grid."""
     start = html.index(f'data-cell="{kind}-{horizon}"')
-    end = html.find("<section", start)
+    end = html.find('role="gridcell"', start)
     return html[start : end if end != -1 else len(html)]
 
 
@@ -205,7 +205,7 @@ def test_a_move_answers_with_the_two_cells_and_the_counter(editor_client, produc
 
     html = response.content.decode()
     assert response["HX-Reswap"] == "none"
-    assert html.count("<section") == 2
+    assert html.count('role="gridcell"') == 2
     assert 'id="cell-feature-current"' in html
     assert 'id="cell-feature-future"' in html
     assert 'id="board-summary" role="status" hx-swap-oob="true"' in html
