@@ -98,7 +98,7 @@ def main() -> int:
         port = free_port()
         started = time.perf_counter()
         server = subprocess.Popen(
-            [*run, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            [*run, "manage.py", "runserver", "--skip-checks", f"127.0.0.1:{port}"],
             cwd=clone,
             env={**env, "DJANGO_DEBUG": "1"},
             stdout=subprocess.DEVNULL,
