@@ -427,3 +427,23 @@ def test_the_board_grid_has_no_axe_violations(page, live_server, board_url, user
     expect(
         features.get_by_role("gridcell").last.get_by_role("article", name="Storefronts")
     ).to_be_visible()
+
+
+def test_a_viewer_walks_the_board_through_its_empty_cells(page, live_server, board_url):
+    """Without cards or an add button, a cell itself takes the focus."""
+    sign_in(page, live_server, "sponsor")
+    page.goto(board_url)
+    keys = Keys(page)
+    page.locator(".filter-clear").focus()
+    keys.press("Tab", "PageDown", "PageDown")
+    empty = cell(page, "success_metric", "current")
+    expect(empty).to_be_focused()
+    expect(empty).to_have_attribute("role", "gridcell")
+    keys.press("ArrowDown")
+    assert keys.focused() == card_ids(page, "feature", "current")[0]
+    keys.press("ArrowUp")
+    expect(empty).to_be_focused()
+    # Nothing of the card menu for a viewer, and Alt+Arrow moves nothing.
+    keys.press("PageDown", "m", "Alt+ArrowRight")
+    expect(page.locator(".menu")).to_have_count(0)
+    assert keys.focused() == card_ids(page, "feature", "current")[0]
