@@ -59,6 +59,7 @@ FINISHED_ANIMATING = """() => document.getAnimations().every(
     (animation) => animation.playState !== "running"
         || animation.effect.getTiming().iterations === Infinity
 )"""
+HTMX_IDLE = "() => !document.querySelector('.htmx-request')"
 PASSWORDS = {user.username: user.password for user in DEMO_USERS}
 axe = Axe()
 
@@ -136,11 +137,10 @@ class Walk:
 
 
 def settle(page: Page) -> None:
-    """Wait for the load and for any lazy htmx requests (charts, insights)."""
+    """Wait for the load and for htmx requests in flight (the Soon kit's "seen")."""
     page.wait_for_load_state("load")
-    # The board polls: a page that never falls quiet is checked all the same.
     with contextlib.suppress(PlaywrightTimeoutError):
-        page.wait_for_load_state("networkidle", timeout=3_000)
+        page.wait_for_function(HTMX_IDLE, timeout=5_000)
 
 
 @dataclass
@@ -368,3 +368,25 @@ def test_a_viewers_board_has_no_axe_violations(
     settle(page)
     journey.check("board: side panel")
     journey.assert_clean()
+
+
+def test_the_line_of_sight_tree_folds_from_the_keyboard(
+    walk: Callable[[str, str], Walk], site: Site
+) -> None:
+    """Each branch folds under a button beside its row's link, not a summary."""
+    journey = walk("stakeholder", "desktop")
+    page = journey.page
+    page.goto(f"{journey.base_url}{site.product('line-of-sight/')}")
+    goal = Goal.objects.get(pk=site.goal)
+    branch = page.locator(f"#line-of-sight-goal-{goal.pk} > .node-branch")
+    fold = page.get_by_role("button", name=f"Items under {goal.title}")
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    expect(branch).to_be_visible()
+
+    fold.focus()
+    page.keyboard.press("Enter")
+    expect(fold).to_have_attribute("aria-expanded", "false")
+    expect(branch).to_be_hidden()
+    page.keyboard.press("Space")
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    expect(branch).to_be_visible()
