@@ -9,11 +9,15 @@ fixed number of queries.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 from django.db.models import Prefetch
 from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field
 
 from metrics.models import KeyResult
-from metrics.schemas import KeyResultOut, key_result_fields
+from metrics.schemas import KeyResultOut, Note, Value, key_result_fields
 from roadmap.models import (
     Challenge,
     Feature,
@@ -207,3 +211,198 @@ def roadmap_document(roadmap: Roadmap) -> RoadmapDoc:
             for f in features
         ],
     )
+
+
+# --- The plan document: export, import and snapshots -----------------------
+#
+# A PlanDoc freezes a product's whole plan. Items refer to each other by
+# document-local keys ("g-3" is the document's third goal), assigned in a
+# fixed order on export, so a document imports into a new product and the
+# new product exports the same document again. `id` holds the database id an
+# item had where it was exported: informational, and used only to match items
+# when a document is imported over the product it came from.
+
+PLAN_SCHEMA_VERSION = 1
+
+# PostgreSQL text cannot hold NUL characters: refuse them by the field's path.
+PlanText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+Key = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00]*$")]
+Text30 = Annotated[str, Field(max_length=30, pattern=r"^[^\x00]*$")]
+Text40 = Annotated[str, Field(max_length=40, pattern=r"^[^\x00]*$")]
+Text60 = Annotated[str, Field(max_length=60, pattern=r"^[^\x00]*$")]
+Text80 = Annotated[str, Field(max_length=80, pattern=r"^[^\x00]*$")]
+Text100 = Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")]
+Text200 = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
+Text300 = Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")]
+
+
+class PlanSchema(BaseModel):
+    """A document item: unknown fields are refused, so a typo is reported.
+
+    Plain pydantic, not ninja's Schema: the document is built from values,
+    never from model instances, and skips ninja's per-field attribute lookup.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class VisionBoardPlan(PlanSchema):
+    name: Text200
+    slug: Text80
+    vision_statement: PlanText = ""
+    target_group: PlanText = ""
+    needs: PlanText = ""
+    product_description: PlanText = ""
+    value: PlanText = ""
+
+
+class HorizonPlan(PlanSchema):
+    key: str
+    label: Text40
+    hint: Text60 = ""
+
+
+class TeamPlan(PlanSchema):
+    key: Key
+    name: Text100
+    description: PlanText = ""
+
+
+class ThemePlan(PlanSchema):
+    key: Key
+    id: int | None = None
+    title: Text200
+    description: PlanText = ""
+    start_year: int = Field(ge=1, le=32767)
+    end_year: int = Field(ge=1, le=32767)
+    position: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class GoalPlan(PlanSchema):
+    key: Key
+    id: int | None = None
+    theme: Key | None = None
+    title: Text200
+    description: PlanText = ""
+    start_date: dt.date
+    end_date: dt.date
+    status: str = "active"
+    position: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class MeasurementPlan(PlanSchema):
+    date: dt.date
+    value: Value
+    note: Note = ""
+    source: str = "manual"
+
+
+class MetricPlan(PlanSchema):
+    key: Key
+    id: int | None = None
+    name: Text200
+    unit: Text30 = ""
+    direction: str = "up"
+    description: PlanText = ""
+    data_source: Text200 = ""
+    review_cadence: str = "weekly"
+    measurements: list[MeasurementPlan] = []
+
+
+class CheckInPlan(PlanSchema):
+    date: dt.date
+    confidence: str
+    score: int | None = Field(default=None, ge=1, le=10)
+    what_happened: PlanText
+    next_steps: PlanText = ""
+
+
+class KeyResultPlan(PlanSchema):
+    key: Key
+    id: int | None = None
+    metric: Key
+    goal: Key | None = None
+    baseline: Value
+    target: Value
+    start_date: dt.date
+    due_date: dt.date
+    # The metric's latest measurement when exported; derived, so an import
+    # reads it from the measurements and ignores this field.
+    current: Value | None = None
+    check_ins: list[CheckInPlan] = []
+
+
+class CardPlan(PlanSchema):
+    key: Key
+    id: int | None = None
+    horizon: str = "current"
+    position: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class OutcomePlan(CardPlan):
+    title: Text200
+    description: PlanText = ""
+    status: str = "proposed"
+    confidence: str = "medium"
+    category: str = "growth"
+    goal: Key | None = None
+    teams: list[Key] = []
+    customer_summary: PlanText = ""
+    is_customer_visible: bool = False
+    safe_to_promise: bool = False
+
+
+class ChallengePlan(CardPlan):
+    title: Text200
+    description: PlanText = ""
+    status: str = "open"
+    outcome: Key | None = None
+
+
+class SuccessMetricPlan(CardPlan):
+    key_result: Key
+    outcome: Key | None = None
+
+
+class FeaturePlan(CardPlan):
+    title: Text200
+    description: PlanText = ""
+    stage: str = "idea"
+    outcome: Key | None = None
+    team: Key | None = None
+    effort: str = ""
+    expected_impact: str = ""
+    customer_summary: PlanText = ""
+    is_customer_visible: bool = False
+    safe_to_promise: bool = False
+
+
+class BoardPlan(PlanSchema):
+    horizons: list[HorizonPlan] = []
+    outcomes: list[OutcomePlan] = []
+    challenges: list[ChallengePlan] = []
+    success_metrics: list[SuccessMetricPlan] = []
+    features: list[FeaturePlan] = []
+
+
+class DependencyPlan(PlanSchema):
+    team: Key
+    outcome: Key | None = None
+    feature: Key | None = None
+    description: Text300 = ""
+    status: str = "needed"
+
+
+class PlanDoc(PlanSchema):
+    """A product's whole plan: vision board, strategy, metrics and the board."""
+
+    schema_version: int = Field(ge=1)
+    exported_at: dt.datetime | None = None
+    product: VisionBoardPlan
+    teams: list[TeamPlan] = []
+    themes: list[ThemePlan] = []
+    goals: list[GoalPlan] = []
+    metrics: list[MetricPlan] = []
+    key_results: list[KeyResultPlan] = []
+    board: BoardPlan = BoardPlan()
+    dependencies: list[DependencyPlan] = []

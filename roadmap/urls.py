@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from roadmap.views import (
     board,
     cards,
+    exchange,
     line_of_sight,
     panel,
     present,
@@ -95,6 +96,8 @@ urlpatterns = [
         sharing.share_link_revoke,
         name="share_link_revoke",
     ),
+    path("plan/export/", exchange.plan_export, name="plan_export"),
+    path("plan/import/", exchange.plan_import_page, name="plan_import"),
     path(
         "alignment/",
         line_of_sight.line_of_sight_redirect,
