@@ -23,6 +23,7 @@ from django.core.validators import validate_slug
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.types import HtmxHttpRequest
@@ -48,6 +49,8 @@ SESSION_KEY = "plan_imports"
 # Uploads wait this long for their confirmation; older ones are swept away.
 PENDING_SECONDS = 6 * 3600
 SHOWN_NAMES = 30
+# What a multipart body holds besides the file: the form's fields, boundaries.
+FORM_OVERHEAD = 64 * 1024
 VISION_LABELS = {
     "vision_statement": "vision",
     "target_group": "target group",
@@ -115,11 +118,7 @@ class PlanImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(MAX_IMPORT_BYTES)}. Import larger plans with "
-                "manage.py import_roadmap."
-            )
+            raise forms.ValidationError(too_large(upload.size))
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -158,10 +157,41 @@ def plan_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@csrf_exempt
 def plan_import_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Upload a plan document, see what it changes, then apply it."""
+    """Upload a plan document, see what it changes, then apply it.
+
+    CSRF is checked below, after the size: the check reads the form, and
+    with it the whole upload, which an oversized one must not get to.
+    """
     product = product_for_editor(request.user, slug)
     may_create = can_manage_products(request.user)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length > MAX_IMPORT_BYTES + FORM_OVERHEAD:
+        context = {
+            "product": product,
+            "form": PlanImportForm(product=product, may_create=may_create),
+            "upload_error": too_large(length),
+        }
+        return render(request, TEMPLATE, context, status=413)
+    return plan_import_checked(request, product, may_create)
+
+
+def too_large(size: int) -> str:
+    return (
+        f"The file is {filesizeformat(size)}; the limit is "
+        f"{filesizeformat(MAX_IMPORT_BYTES)}. Import larger plans with "
+        "manage.py import_roadmap."
+    )
+
+
+@csrf_protect
+def plan_import_checked(
+    request: HtmxHttpRequest, product: Product, may_create: bool
+) -> HttpResponse:
     context: dict[str, Any] = {"product": product, "max_bytes": MAX_IMPORT_BYTES}
     if request.method == "POST" and request.POST.get("action") == "apply":
         return apply_pending(request, product, may_create, context)

@@ -825,6 +825,32 @@ def test_an_upload_over_the_size_limit_is_refused_with_its_size(
     ]
 
 
+def test_an_oversized_upload_is_refused_before_it_is_read(
+    plan, editor_client, monkeypatch
+):
+    monkeypatch.setattr("roadmap.views.exchange.MAX_IMPORT_BYTES", 1000)
+    url = reverse("roadmap:plan_import", args=[plan.slug])
+    body = b" " * 200_000
+    response = editor_client.post(
+        url, {"action": "preview", "mode": "replace", "file": upload(body)}
+    )
+    assert response.status_code == 413
+    assert "the limit is 1000\xa0bytes" in response.content.decode()
+    assert "changes" not in response.context
+
+
+def test_the_import_page_checks_csrf(plan, editor):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    url = reverse("roadmap:plan_import", args=[plan.slug])
+    response = client.post(
+        url, {"action": "preview", "mode": "replace", "file": upload(export_json(plan))}
+    )
+    assert response.status_code == 403
+
+
 def test_only_an_admin_imports_a_new_product(plan, editor_client, client):
     url = reverse("roadmap:plan_import", args=[plan.slug])
     post = {"action": "preview", "mode": "new", "slug": "second"}
