@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -840,8 +842,6 @@ def test_an_oversized_upload_is_refused_before_it_is_read(
 
 
 def test_the_import_page_checks_csrf(plan, editor):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     url = reverse("roadmap:plan_import", args=[plan.slug])
@@ -934,3 +934,32 @@ def test_import_roadmap_lists_the_problems(tmp_path):
         call_command("import_roadmap", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_roadmap", str(tmp_path / "missing.json"))
+
+
+def test_export_and_the_import_page_read_in_a_fixed_number_of_queries(
+    plan, editor_client
+):
+    export_url = reverse("roadmap:plan_export", args=[plan.slug])
+    import_url = reverse("roadmap:plan_import", args=[plan.slug])
+
+    def count(url: str, **params: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url, params).status_code == 200
+        return len(queries)
+
+    small = [count(export_url, format=f) for f in ("json", "csv", "md")]
+    small.append(count(import_url))
+    roadmap = plan.roadmap
+    team = TeamFactory(name="Data")
+    for index in range(5):
+        outcome = OutcomeFactory(roadmap=roadmap, teams=[team], title=f"More {index}")
+        FeatureFactory(roadmap=roadmap, outcome=outcome, team=team)
+        ChallengeFactory(roadmap=roadmap, outcome=outcome)
+        key_result = KeyResultFactory(metric__product=plan, goal=outcome.goal)
+        MeasurementFactory(metric=key_result.metric)
+        CheckInFactory(key_result=key_result)
+        SuccessMetricFactory(roadmap=roadmap, key_result=key_result, outcome=outcome)
+        TeamDependencyFactory(team=team, outcome=outcome)
+    large = [count(export_url, format=f) for f in ("json", "csv", "md")]
+    large.append(count(import_url))
+    assert large == small
