@@ -755,6 +755,10 @@ def _plan_import(
     }
     if product is None:
         slug = slug or vision.slug
+        try:
+            validate_slug(slug)
+        except ValidationError as error:
+            raise PlanInvalid([f'slug: "{slug}" is not a valid slug']) from error
         if Product.objects.filter(slug=slug).exists():
             raise PlanInvalid([f'product.slug: a product "{slug}" exists already'])
         product = Product.objects.create(

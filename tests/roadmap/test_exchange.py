@@ -923,6 +923,16 @@ def test_import_roadmap_as_new_and_over_a_product(plan, tmp_path):
     assert same_plan(plan_document(other)) == same_plan(plan_document(plan))
 
 
+def test_import_roadmap_refuses_an_invalid_slug(plan, tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(export_json(plan))
+    with pytest.raises(CommandError, match='slug: "not a slug" is not a valid slug'):
+        call_command("import_roadmap", str(path), "--slug", "not a slug")
+    assert (
+        not Product.objects.filter(name="Fabrikam Style").exclude(pk=plan.pk).exists()
+    )
+
+
 def test_import_roadmap_lists_the_problems(tmp_path):
     path = tmp_path / "bad.json"
     data = document()
