@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from config.types import HtmxHttpRequest
 from roadmap.models import Notification
@@ -45,7 +45,7 @@ def _row(notification: Notification) -> NotificationRow:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     """List the person's notifications, newest first, a page at a time."""

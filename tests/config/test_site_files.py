@@ -75,6 +75,7 @@ def test_head_answers_200_on_the_pages_people_read(viewer_client, product):
         f"/products/{slug}/metrics/{metric.pk}/",
         f"/products/{slug}/metrics/key-results/{key_result.pk}/",
         "/soon/",
+        "/notifications/",
     ]
     for path in paths:
         get = viewer_client.get(path)
