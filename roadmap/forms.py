@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from metrics.forms import KeyResultForm
-from roadmap.board import BoardFilters, FilterOptions
+from roadmap.board import BoardFilters, FilterOptions, Option
 from roadmap.guided_start import FirstKeyResult
 from roadmap.models import (
     Challenge,
@@ -25,12 +25,31 @@ from roadmap.models import (
     Team,
     TeamDependency,
 )
-from roadmap.soon import Option, SoonFilters
+from roadmap.soon import SoonFilters
 from strategy.concurrency import VersionedFormMixin
 from strategy.models import Goal, Product
 
 
-class BoardFilterForm(forms.Form):
+class NarrowingForm(forms.Form):
+    """Filters of a page: choices offered from what it shows, bad values ignored."""
+
+    def offer_choices(self, name: str, empty: str, options: tuple[Option, ...]) -> None:
+        self.fields[name].widget.choices = [
+            ("", empty),
+            *((option.value, option.label) for option in options),
+        ]
+
+    def valid_values(self) -> dict[str, Any]:
+        """The values that passed validation; an invalid one counts as not given."""
+        self.is_valid()
+        return {
+            name: self.cleaned_data.get(name)
+            for name in self.fields
+            if name not in self.errors
+        }
+
+
+class BoardFilterForm(NarrowingForm):
     """Narrow the board; unknown or malformed values are ignored, never an error.
 
     Goals, themes and teams are offered from what the board refers to
@@ -61,23 +80,12 @@ class BoardFilterForm(forms.Form):
 
     def offer(self, options: FilterOptions) -> None:
         """Offer the goals, themes and teams the board refers to."""
-        for name, empty, choices in (
-            ("goal", "All goals", options.goals),
-            ("theme", "All themes", options.themes),
-            ("team", "All teams", options.teams),
-        ):
-            self.fields[name].widget.choices = [
-                ("", empty),
-                *((option.value, option.label) for option in choices),
-            ]
+        self.offer_choices("goal", "All goals", options.goals)
+        self.offer_choices("theme", "All themes", options.themes)
+        self.offer_choices("team", "All teams", options.teams)
 
     def filters(self) -> BoardFilters:
-        self.is_valid()
-        data = {
-            name: self.cleaned_data.get(name)
-            for name in self.fields
-            if name not in self.errors
-        }
+        data = self.valid_values()
         return BoardFilters(
             goal=data.get("goal"),
             theme=data.get("theme"),
@@ -313,7 +321,7 @@ class ShareLinkForm(forms.ModelForm):
         return expires_on
 
 
-class SoonFilterForm(forms.Form):
+class SoonFilterForm(NarrowingForm):
     """Narrow the Soon kit; like the board's filters, bad values are ignored."""
 
     product = forms.CharField(required=False, max_length=50, widget=forms.Select)
@@ -340,27 +348,16 @@ class SoonFilterForm(forms.Form):
         themes: tuple[Option, ...],
         teams: tuple[Option, ...],
     ) -> None:
-        """Offer the products, themes and teams the kit refers to."""
-        if not products:
+        """Offer the products (on the kit of all products), themes and teams."""
+        if products:
+            self.offer_choices("product", "All products", products)
+        else:
             self.fields.pop("product", None)
-        for name, empty, choices in (
-            ("product", "All products", products),
-            ("theme", "All themes", themes),
-            ("team", "All teams", teams),
-        ):
-            if name in self.fields:
-                self.fields[name].widget.choices = [
-                    ("", empty),
-                    *((option.value, option.label) for option in choices),
-                ]
+        self.offer_choices("theme", "All themes", themes)
+        self.offer_choices("team", "All teams", teams)
 
     def filters(self) -> SoonFilters:
-        self.is_valid()
-        data = {
-            name: self.cleaned_data.get(name)
-            for name in self.fields
-            if name not in self.errors
-        }
+        data = self.valid_values()
         return SoonFilters(
             product=data.get("product") or "",
             theme=data.get("theme"),

@@ -21,6 +21,7 @@ from typing import Any
 from django.core import signing
 from django.db.models import (
     Count,
+    F,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -30,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
+from roadmap.board import Option
 from roadmap.models import (
     Feature,
     Horizon,
@@ -166,12 +168,6 @@ class ProductSoon:
 
 
 @dataclass(frozen=True)
-class Option:
-    value: Any
-    label: str
-
-
-@dataclass(frozen=True)
 class SoonKit:
     products: tuple[ProductSoon, ...]
     filters: SoonFilters
@@ -200,106 +196,89 @@ def _accounts_asking(link: str) -> Subquery:
     )
 
 
-def _soon_outcomes(product_ids: Sequence[int]) -> QuerySet:
+ITEM_MODELS = {"outcome": Outcome, "feature": Feature}
+
+
+def _live_items(kind: str, product_ids: Sequence[int]) -> QuerySet:
+    """The live outcomes or features of these products, with their askers."""
     return (
-        Outcome.objects.alive()
-        .filter(roadmap__product_id__in=product_ids, horizon=Horizon.SOON)
-        .annotate(
-            accounts_asking=Coalesce(_accounts_asking("outcome"), Value(0)),
-        )
+        ITEM_MODELS[kind]
+        .objects.alive()
+        .filter(roadmap__product_id__in=product_ids)
+        .annotate(accounts_asking=Coalesce(_accounts_asking(kind), Value(0)))
         .order_by("roadmap__product_id", "position", "id")
     )
 
 
-def _soon_features(product_ids: Sequence[int]) -> QuerySet:
-    return (
-        Feature.objects.alive()
-        .filter(roadmap__product_id__in=product_ids, horizon=Horizon.SOON)
-        .annotate(
-            accounts_asking=Coalesce(_accounts_asking("feature"), Value(0)),
-        )
-        .order_by("roadmap__product_id", "position", "id")
-    )
+# What the kit reads of an outcome and of a feature, under the same names.
+ITEM_VALUES = (
+    "pk",
+    "title",
+    "customer_summary",
+    "is_customer_visible",
+    "safe_to_promise",
+    "accounts_asking",
+)
+ITEM_EXPRESSIONS = {
+    "product_id": F("roadmap__product_id"),
+    "product_slug": F("roadmap__product__slug"),
+    "soon_hint": F("roadmap__soon_hint"),
+}
+KIND_EXPRESSIONS = {
+    "outcome": {
+        "sureness": F("confidence"),
+        "theme_pk": F("goal__theme_id"),
+        "toward": Value(""),
+    },
+    # A feature is as sure as the outcome it should move.
+    "feature": {
+        "sureness": Coalesce(F("outcome__confidence"), Value(OutcomeConfidence.MEDIUM)),
+        "theme_pk": F("outcome__goal__theme_id"),
+        "toward": Coalesce(F("outcome__title"), Value("")),
+    },
+}
 
 
-def _outcome_items(outcomes: QuerySet) -> list[SoonItem]:
-    rows = list(
-        outcomes.values(
-            "pk",
-            "roadmap__product_id",
-            "roadmap__product__slug",
-            "title",
-            "customer_summary",
-            "is_customer_visible",
-            "safe_to_promise",
-            "confidence",
-            "goal__theme_id",
-            "accounts_asking",
-            "roadmap__soon_hint",
-        )
-    )
+def _teams(kind: str, rows: list[dict[str, Any]]) -> dict[int, list[tuple[int, str]]]:
+    """Each item's teams: an outcome's several, a feature's one."""
     teams: dict[int, list[tuple[int, str]]] = {}
+    if kind == "feature":
+        for row in rows:
+            if row["team_id"]:
+                teams[row["pk"]] = [(row["team_id"], row["team__name"])]
+        return teams
     for outcome_id, team_id, name in Outcome.teams.through.objects.filter(
         outcome_id__in=[row["pk"] for row in rows]
     ).values_list("outcome_id", "team_id", "team__name"):
         teams.setdefault(outcome_id, []).append((team_id, name))
+    return teams
+
+
+def _items(kind: str, queryset: QuerySet) -> list[SoonItem]:
+    extra = ("team_id", "team__name") if kind == "feature" else ()
+    rows = list(
+        queryset.values(
+            *ITEM_VALUES, *extra, **ITEM_EXPRESSIONS, **KIND_EXPRESSIONS[kind]
+        )
+    )
+    teams = _teams(kind, rows)
     return [
         SoonItem(
-            kind="outcome",
+            kind=kind,
             pk=row["pk"],
-            product_id=row["roadmap__product_id"],
-            product_slug=row["roadmap__product__slug"],
+            product_id=row["product_id"],
+            product_slug=row["product_slug"],
             title=row["title"],
             customer_summary=row["customer_summary"],
             is_customer_visible=row["is_customer_visible"],
             safe_to_promise=row["safe_to_promise"],
-            confidence=row["confidence"],
-            theme_id=row["goal__theme_id"],
+            confidence=row["sureness"],
+            theme_id=row["theme_pk"],
             team_ids=tuple(team_id for team_id, _ in teams.get(row["pk"], ())),
             team_names=tuple(name for _, name in teams.get(row["pk"], ())),
-            outcome_title="",
+            outcome_title=row["toward"],
             accounts_asking=row["accounts_asking"],
-            soon_hint=row["roadmap__soon_hint"],
-        )
-        for row in rows
-    ]
-
-
-def _feature_items(features: QuerySet) -> list[SoonItem]:
-    rows = features.values(
-        "pk",
-        "roadmap__product_id",
-        "roadmap__product__slug",
-        "title",
-        "customer_summary",
-        "is_customer_visible",
-        "safe_to_promise",
-        "outcome__confidence",
-        "outcome__title",
-        "outcome__goal__theme_id",
-        "team_id",
-        "team__name",
-        "accounts_asking",
-        "roadmap__soon_hint",
-    )
-    return [
-        SoonItem(
-            kind="feature",
-            pk=row["pk"],
-            product_id=row["roadmap__product_id"],
-            product_slug=row["roadmap__product__slug"],
-            title=row["title"],
-            customer_summary=row["customer_summary"],
-            is_customer_visible=row["is_customer_visible"],
-            safe_to_promise=row["safe_to_promise"],
-            # A feature is as sure as the outcome it should move.
-            confidence=row["outcome__confidence"] or OutcomeConfidence.MEDIUM,
-            theme_id=row["outcome__goal__theme_id"],
-            team_ids=(row["team_id"],) if row["team_id"] else (),
-            team_names=(row["team__name"],) if row["team_id"] else (),
-            outcome_title=row["outcome__title"] or "",
-            accounts_asking=row["accounts_asking"],
-            soon_hint=row["roadmap__soon_hint"],
+            soon_hint=row["soon_hint"],
         )
         for row in rows
     ]
@@ -307,13 +286,7 @@ def _feature_items(features: QuerySet) -> list[SoonItem]:
 
 def soon_item(product: Product, kind: str, pk: int) -> SoonItem | None:
     """One outcome or feature of the product as the kit shows it, in Soon or not."""
-    model = Outcome if kind == "outcome" else Feature
-    queryset = (
-        model.objects.alive()
-        .filter(roadmap__product_id=product.pk, pk=pk)
-        .annotate(accounts_asking=Coalesce(_accounts_asking(kind), Value(0)))
-    )
-    items = _outcome_items(queryset) if kind == "outcome" else _feature_items(queryset)
+    items = _items(kind, _live_items(kind, [product.pk]).filter(pk=pk))
     return items[0] if items else None
 
 
@@ -325,7 +298,7 @@ def _where_it_went(left: Iterable[str]) -> dict[str, tuple[str, bool]]:
         if kind in ids and pk.isdigit():
             ids[kind].append(int(pk))
     where: dict[str, tuple[str, bool]] = {}
-    for kind, model in (("outcome", Outcome), ("feature", Feature)):
+    for kind, model in ITEM_MODELS.items():
         if not ids[kind]:
             continue
         for pk, horizon, deleted_at in model.objects.filter(
@@ -416,7 +389,11 @@ def load_soon_kit(
     shown = [p for p in products if not filters.product or p.slug == filters.product]
     ids = [p.pk for p in shown]
     roadmaps = {r.product_id: r for r in Roadmap.objects.filter(product_id__in=ids)}
-    items = _outcome_items(_soon_outcomes(ids)) + _feature_items(_soon_features(ids))
+    items = [
+        item
+        for kind in ITEM_KINDS
+        for item in _items(kind, _live_items(kind, ids).filter(horizon=Horizon.SOON))
+    ]
     visits = {
         visit.product_id: visit
         for visit in SoonVisit.objects.filter(user=user, product_id__in=ids)
