@@ -970,6 +970,13 @@ class Importer:
             },
         )
         self.import_dependencies()
+        for kind, model in [
+            ("outcomes", Outcome),
+            ("challenges", Challenge),
+            ("success_metrics", SuccessMetric),
+            ("features", Feature),
+        ]:
+            self.keep_card_order(kind, model, getattr(doc.board, kind))
         self.remove()
         ChangeEntry.objects.create(
             roadmap=roadmap,
@@ -983,6 +990,32 @@ class Importer:
                 "removed": self.changes.removed,
             },
         )
+
+    def keep_card_order(self, kind: str, model: Any, items: Sequence[Any]) -> None:
+        """Keep the document's order of cards that share a position.
+
+        The board breaks a tie in position by the card's id. A new card's id
+        follows the document's order, but an existing card keeps its id: where
+        that would swap tied cards, the cell's positions are renumbered in the
+        document's order (0, 1, 2, ...), which the board shows the same way.
+        """
+        ids = self.ids[kind]
+        cells: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for index, item in enumerate(items):
+            cells[item.horizon].append((item.position, index, ids[item.key]))
+        for cell in cells.values():
+            intended = sorted(cell)
+            if intended == sorted(cell, key=lambda c: (c[0], c[2])):
+                continue
+            rows = model.objects.in_bulk([pk for _, _, pk in cell])
+            for rank, (_, _, pk) in enumerate(intended):
+                row = rows[pk]
+                row.position = rank
+                row.updated_at = self.now
+                bump(row)
+            model.objects.bulk_update(
+                list(rows.values()), ["position", "version", "updated_at"]
+            )
 
     def import_teams(self) -> None:
         names = [t.name for t in self.doc.teams]
