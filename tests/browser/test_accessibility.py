@@ -238,6 +238,10 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         ("present", site.product("present/")),
         ("Soon kit of the product", site.product("soon/")),
         ("Soon kit of every product", "/soon/"),
+        (
+            "customer request form",
+            site.product(f"soon/outcome/{site.outcome_with_features}/request/"),
+        ),
         ("not found", "/products/no-such-product/"),
     ]
     if path := notifications_path():
@@ -254,6 +258,7 @@ def editor_pages(site: Site) -> list[tuple[str, str]]:
         ("measurement import", f"{metrics}import/"),
         ("API tokens", f"{metrics}tokens/"),
         ("share links", site.product("share/")),
+        ("guided start", site.product("roadmap/start/")),
     ]
 
 
