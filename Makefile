@@ -57,13 +57,13 @@ test: install
 lint: install
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
-	$(UV) run --locked mypy config strategy metrics roadmap
+	$(UV) run --locked mypy config strategy metrics roadmap accounts
 	$(UV) run --locked python manage.py makemigrations --check --dry-run
 
 # mypy with django-stubs (settings in pyproject.toml); lint runs it too.
 .PHONY: typecheck
 typecheck: install
-	$(UV) run --locked mypy config strategy metrics roadmap
+	$(UV) run --locked mypy config strategy metrics roadmap accounts
 
 format: install
 	$(UV) run --locked ruff format .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -67,9 +68,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "template_partials",
+    "axes",
     "strategy",
     "metrics",
     "roadmap",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +95,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Ends a session idle longer than SESSION_IDLE_SECONDS, or older than
+    # SESSION_MAX_AGE_SECONDS, without a database write per request.
+    "accounts.middleware.session_timeouts",
+    # Turns a locked-out sign-in (django-axes) into the 429 "try again at" page.
+    # Last, so it sees the answer of every other middleware.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -187,16 +196,77 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The first backend signs people in and loads the signed-in user with their
-# unread notification count in the same query; ModelBackend stays listed so
-# sessions begun before it (which name ModelBackend) stay signed in.
+# Axes comes first: it refuses a sign-in while its username and address are
+# locked out, before any password is checked. The next backend signs people in
+# and loads the signed-in user with their unread notification count in the
+# same query; ModelBackend stays listed so sessions begun before it (which
+# name ModelBackend) stay signed in.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "roadmap.backends.NotificationCountBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "strategy:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords in
+# a row for one username from one address, that pair is locked out for the
+# cool-off; every further try restarts it. Both the app's and the admin's
+# sign-in count. `manage.py axes_reset_username <name>` (or the admin's
+# "Access attempts") unlocks early.
+AXES_FAILURE_LIMIT = int(os.environ.get("NORTHSTAR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("NORTHSTAR_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# How many proxies in front of Northstar append to X-Forwarded-For. 0 trusts
+# no header and uses the connection's address; behind one nginx or load
+# balancer that sets the header, 1.
+NORTHSTAR_PROXY_COUNT = int(os.environ.get("NORTHSTAR_PROXY_COUNT", "0"))
+
+# JSON API rate limits, per fixed window of API_RATE_WINDOW_SECONDS, counted
+# in the default cache (Redis when REDIS_URL is set, so shared by every
+# process): requests per token, requests per client address, and failed
+# tokens per client address per API_FAILED_TOKENS_WINDOW_SECONDS (a guessing
+# client is refused before the lookup).
+API_RATE_WINDOW_SECONDS = int(os.environ.get("NORTHSTAR_API_RATE_WINDOW", "60"))
+API_RATE_PER_TOKEN = int(os.environ.get("NORTHSTAR_API_RATE_PER_TOKEN", "120"))
+API_RATE_PER_IP = int(os.environ.get("NORTHSTAR_API_RATE_PER_IP", "300"))
+API_FAILED_TOKENS_PER_IP = int(
+    os.environ.get("NORTHSTAR_API_FAILED_TOKENS_PER_IP", "10")
+)
+API_FAILED_TOKENS_WINDOW_SECONDS = int(
+    os.environ.get("NORTHSTAR_API_FAILED_TOKENS_WINDOW", "900")
+)
+# Password reset emails one address may ask for per hour.
+PASSWORD_RESET_PER_IP_PER_HOUR = int(
+    os.environ.get("NORTHSTAR_PASSWORD_RESET_PER_HOUR", "10")
+)
+
+# Sessions end after SESSION_IDLE_SECONDS without a request (default 8 hours)
+# and, however busy, SESSION_MAX_AGE_SECONDS after sign-in (default 14 days).
+# The session is saved again at most every SESSION_TOUCH_SECONDS, so a request
+# costs no write of its own.
+SESSION_IDLE_SECONDS = (
+    int(os.environ.get("NORTHSTAR_SESSION_IDLE_MINUTES", str(8 * 60))) * 60
+)
+SESSION_MAX_AGE_SECONDS = (
+    int(os.environ.get("NORTHSTAR_SESSION_MAX_AGE_HOURS", str(14 * 24))) * 60 * 60
+)
+SESSION_TOUCH_SECONDS = min(5 * 60, SESSION_IDLE_SECONDS // 4)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# Invitation links work this many days, once.
+INVITATION_VALID_DAYS = int(os.environ.get("NORTHSTAR_INVITATION_DAYS", "7"))
+# Password reset links work this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = (
+    int(os.environ.get("NORTHSTAR_PASSWORD_RESET_HOURS", "2")) * 60 * 60
+)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

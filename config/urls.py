@@ -18,6 +18,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.password_urls")),
+    path("accounts/", include("accounts.urls")),
     # Share links open without an account, so they live outside the product's
     # URLs and outside any app namespace that the login-only tests walk.
     path("s/", include("roadmap.share_urls")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -16,6 +17,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
+from accounts import ratelimit
 from config.types import ApiHttpRequest
 from metrics.api import router as metrics_router
 from metrics.schemas import ErrorOut
@@ -28,10 +30,38 @@ from strategy.models import ApiToken
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 
+class RateLimited(Exception):
+    """Too many requests; answered 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class ProductToken(HttpBearer):
-    """Accept `Authorization: Bearer <token>` for an active (not revoked) token."""
+    """Accept `Authorization: Bearer <token>` for an active (not revoked) token.
+
+    Rate limits come first (settings API_RATE_*): requests per client
+    address, then failed tokens per address (a client guessing tokens is
+    refused before any lookup), then requests per token.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        address = ratelimit.client_ip(request)
+        window = settings.API_RATE_WINDOW_SECONDS
+        for counted in (
+            ratelimit.hit(
+                "api-address", address, limit=settings.API_RATE_PER_IP, window=window
+            ),
+            ratelimit.peek(
+                "api-failed",
+                address,
+                limit=settings.API_FAILED_TOKENS_PER_IP,
+                window=settings.API_FAILED_TOKENS_WINDOW_SECONDS,
+            ),
+        ):
+            if not counted.allowed:
+                raise RateLimited(counted.retry_after)
         api_token = (
             ApiToken.objects.active()
             .select_related("product")
@@ -39,7 +69,21 @@ class ProductToken(HttpBearer):
             .first()
         )
         if api_token is None:
+            ratelimit.hit(
+                "api-failed",
+                address,
+                limit=settings.API_FAILED_TOKENS_PER_IP,
+                window=settings.API_FAILED_TOKENS_WINDOW_SECONDS,
+            )
             return None
+        per_token = ratelimit.hit(
+            "api-token",
+            str(api_token.pk),
+            limit=settings.API_RATE_PER_TOKEN,
+            window=window,
+        )
+        if not per_token.allowed:
+            raise RateLimited(per_token.retry_after)
         now = timezone.now()
         if (
             api_token.last_used_at is None
@@ -88,6 +132,21 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(
         request, {"detail": exc.errors, "errors": errors}, status=422
     )
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """Answer 429 with how long to wait, as Retry-After and in the body."""
+    response = api.create_response(
+        request,
+        {
+            "detail": f"Too many requests. Try again in {exc.retry_after} seconds.",
+            "retry_after": exc.retry_after,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 api.add_router("/", metrics_router)

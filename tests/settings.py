@@ -13,3 +13,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Sign-in lockouts are off except in the tests that check them (they turn
+# AXES_ENABLED on): the test client's login() passes no request, which axes
+# needs. API limits are high except where a test lowers them.
+AXES_ENABLED = False
+API_RATE_PER_TOKEN = 100_000
+API_RATE_PER_IP = 100_000
+API_FAILED_TOKENS_PER_IP = 100_000

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import Invitation
 from metrics.models import KeyResult
 from roadmap.models import ShareLink
 from tests.metrics.factories import KeyResultFactory, MeasurementFactory
@@ -41,6 +42,10 @@ EXCLUDED = {
         "the open board's poll: the plan's revision as text, or 204, for a script"
     ),
     "static/": "files, not pages",
+    "accounts/join/": "invitation links carry a secret; tests/accounts opens them",
+    "accounts/reset/": (
+        "password reset links carry a signed token; tests/accounts opens them"
+    ),
 }
 
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -108,11 +113,15 @@ def world(product, editor):
         "outcome": outcome.pk,
         "cards": {kind: card.pk for kind, card in cards.items()},
         "horizon": "current",
+        "invitation": Invitation.objects.create(
+            email="new@example.com", token_hash="0" * 64, expires_at=product.created_at
+        ).pk,
     }
 
 
 # What each route's `pk` names (other parameters are filled by their name).
 PK_OF = {
+    "accounts:invitation_revoke": "invitation",
     "strategy:theme_detail": "theme",
     "strategy:theme_edit": "theme",
     "strategy:goal_detail": "goal",

@@ -1,0 +1,102 @@
+"""Writes that span models or have side effects: invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation
+from strategy.models import Product
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+
+class InvitationUnavailable(Exception):
+    """The invitation was accepted, revoked or expired in the meantime."""
+
+
+def invitation_url(secret: str) -> str:
+    """The absolute link an invitee opens, on the configured site address."""
+    path = reverse("accounts:invitation_accept", args=[secret])
+    return settings.NORTHSTAR_BASE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def invitation_create(
+    *, email: str, products: Iterable[Product], created_by: User
+) -> tuple[Invitation, str]:
+    """Create an invitation and return it with its secret, which is shown once."""
+    secret = Invitation.new_secret()
+    invitation = Invitation.objects.create(
+        email=email,
+        token_hash=Invitation.hash_secret(secret),
+        created_by=created_by,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.products.set(products)
+    return invitation, secret
+
+
+def invitation_send(*, invitation: Invitation, secret: str) -> bool:
+    """Email the invitation link; return whether the mail server took it."""
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(secret),
+        "products": list(invitation.products.all()),
+        "inviter": invitation.created_by,
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    try:
+        send_mail(
+            subject="You are invited to Northstar",
+            message=render_to_string("accounts/invitation_email.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:  # the admin still has the link to pass on
+        logger.exception("Could not send the invitation email")
+        return False
+    return True
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, username: str, password: str) -> User:
+    """Create the invitee's account with the invited products; single use.
+
+    The row is locked and checked again, so two submissions of one link
+    cannot both create an account.
+    """
+    now = timezone.now()
+    locked = (
+        Invitation.objects.select_for_update().pending(now).filter(pk=invitation.pk)
+    )
+    current = locked.first()
+    if current is None:
+        raise InvitationUnavailable
+    user = get_user_model().objects.create_user(
+        username=username, email=current.email, password=password
+    )
+    user.editable_products.add(*current.products.all())
+    current.accepted_at = now
+    current.accepted_by = user
+    current.save(update_fields=["accepted_at", "accepted_by"])
+    return user
