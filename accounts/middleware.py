@@ -19,6 +19,10 @@ from django.http import HttpRequest, HttpResponse
 
 SEEN_KEY = "_northstar_seen"
 SIGNED_IN_KEY = "_northstar_signed_in"
+# Requests a page makes by itself, named by the htmx element that sends them
+# (the HX-Trigger header): the open board's poll. They are not activity, so a
+# board left open in a forgotten tab still times out.
+PASSIVE_TRIGGERS = frozenset({"board-sync"})
 
 
 def stamp_sign_in(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
@@ -49,7 +53,10 @@ def session_timeouts(
             ):
                 session.flush()
                 request.user = AnonymousUser()
-            elif now - seen > settings.SESSION_TOUCH_SECONDS:
+            elif (
+                now - seen > settings.SESSION_TOUCH_SECONDS
+                and request.headers.get("HX-Trigger") not in PASSIVE_TRIGGERS
+            ):
                 session[SEEN_KEY] = now
         return get_response(request)
 

@@ -55,7 +55,7 @@ def invitation_send(*, invitation: Invitation, secret: str) -> bool:
     context = {
         "invitation": invitation,
         "url": invitation_url(secret),
-        "products": list(invitation.products.all()),
+        "products": [product.name for product in invitation.products.all()],
         "inviter": invitation.created_by,
         "valid_days": settings.INVITATION_VALID_DAYS,
     }
@@ -100,3 +100,23 @@ def invitation_accept(*, invitation: Invitation, username: str, password: str) -
     current.accepted_by = user
     current.save(update_fields=["accepted_at", "accepted_by"])
     return user
+
+
+def password_changed_notice(*, user: User) -> None:
+    """Tell the account's owner their password changed, in case it was not them."""
+    if not user.email:
+        return
+    context = {
+        "user": user,
+        "reset_url": settings.NORTHSTAR_BASE_URL.rstrip("/")
+        + reverse("password_reset"),
+    }
+    try:
+        send_mail(
+            subject="Your Northstar password was changed",
+            message=render_to_string("accounts/password_changed_email.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    except Exception:  # the change stands; the notice is a courtesy
+        logger.exception("Could not send the password change notice")

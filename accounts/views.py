@@ -94,6 +94,26 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view (this session stays signed in, every other one ends),
+    which also emails the owner that the password changed."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed_notice(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view (every session of the account ends), which also emails
+    the owner that the password changed."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed_notice(user=form.user)
+        return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required

@@ -63,7 +63,7 @@ def test_an_admin_invites_and_the_invitee_joins_end_to_end(
     (message,) = mailoutbox
     assert message.to == ["dana@example.com"]
     assert link in message.body
-    assert "Fabrikam Style" in message.body
+    assert "to edit Fabrikam Style.\n" in message.body
     assert "7 days" in message.body
     invitation = Invitation.objects.get()
     secret = link.rstrip("/").rsplit("/", 1)[1]

@@ -44,7 +44,7 @@ def test_the_login_page_offers_a_reset(client):
     assert 'href="/accounts/password/reset/">Forgot your password?</a>' in page
 
 
-def test_changing_the_password_signs_out_every_other_session(pm):
+def test_changing_the_password_signs_out_every_other_session(pm, mailoutbox):
     here = signed_in(pm)
     elsewhere = signed_in(pm)
     assert elsewhere.get("/").status_code == 200
@@ -62,6 +62,10 @@ def test_changing_the_password_signs_out_every_other_session(pm):
     assert gone["Location"].startswith("/login/")
     pm.refresh_from_db()
     assert pm.check_password(NEW)
+    (notice,) = mailoutbox
+    assert notice.to == ["pm@example.com"]
+    assert notice.subject == "Your Northstar password was changed"
+    assert "/accounts/password/reset/" in notice.body
 
 
 def test_the_new_password_must_pass_the_validators(pm):
@@ -78,7 +82,7 @@ def test_the_new_password_must_pass_the_validators(pm):
     assert "This password is entirely numeric." in page
 
 
-def test_a_wrong_old_password_changes_nothing(pm):
+def test_a_wrong_old_password_changes_nothing(pm, mailoutbox):
     client = signed_in(pm)
 
     response = client.post(
@@ -89,6 +93,7 @@ def test_a_wrong_old_password_changes_nothing(pm):
     assert response.status_code == 200
     pm.refresh_from_db()
     assert pm.check_password(OLD)
+    assert mailoutbox == []
 
 
 def test_change_password_needs_a_sign_in(client):
@@ -127,6 +132,7 @@ def test_reset_by_email_end_to_end(client, pm, mailoutbox, settings):
     assert done.status_code == 302
     assert done["Location"] == "/accounts/reset/done/"
     assert elsewhere.get("/").status_code == 302  # the old session has ended
+    assert mailoutbox[1].subject == "Your Northstar password was changed"
     assert SESSION_KEY not in client.session  # a reset does not sign in
     assert (
         client.post("/login/", {"username": "pm", "password": NEW}).status_code == 302

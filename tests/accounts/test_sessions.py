@@ -93,3 +93,18 @@ def test_an_older_session_without_clocks_gets_them(pm_client):
 
     assert pm_client.get("/").status_code == 200
     assert SEEN_KEY in pm_client.session
+
+
+def test_the_open_boards_poll_is_not_activity(pm_client, settings, product):
+    shift(pm_client, SEEN_KEY, settings.SESSION_TOUCH_SECONDS + 1)
+    seen = pm_client.session[SEEN_KEY]
+    poll = f"/products/{product.slug}/roadmap/revision/"
+    headers = {"HX-Request": "true", "HX-Trigger": "board-sync"}
+
+    assert pm_client.get(poll, {"since": 1}, headers=headers).status_code in (200, 204)
+    assert pm_client.session[SEEN_KEY] == seen
+
+    shift(pm_client, SEEN_KEY, settings.SESSION_IDLE_SECONDS)
+    timed_out = pm_client.get(poll, {"since": 1}, headers=headers)
+    assert timed_out.status_code == 302
+    assert "_auth_user_id" not in pm_client.session
