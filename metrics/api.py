@@ -78,6 +78,7 @@ def record_measurement(
             )
         ],
         source=Measurement.Source.API,
+        actor=request.auth,
     )
     return Measurement.objects.get(metric=metric, date=payload.date)
 
@@ -126,6 +127,7 @@ def record_batch(request: ApiHttpRequest, payload: schemas.BatchIn) -> Any:
             for m in payload.measurements
         ],
         source=Measurement.Source.API,
+        actor=request.auth,
     )
     return {"stored": stored}
 

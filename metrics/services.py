@@ -1,6 +1,8 @@
 """Every write to metrics, measurements, key results and check-ins.
 
-Each write runs in one transaction and bumps the plan's revision first
+Each write records what it changed in the product's history
+(`strategy.history`), in the same transaction: a measurement replaced by a
+resend or an import keeps its old value there. Each write runs in one transaction and bumps the plan's revision first
 (`strategy.revision`), which also locks the product row, so writes to one
 plan are serialised. Edits carry the version they were rendered with and
 save through `update_if_version`: a stale version raises StaleVersion and
@@ -20,75 +22,174 @@ from django.db.models import Q
 
 from metrics import importer
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
+from strategy import history
 from strategy.concurrency import delete_if_version, update_if_version
-from strategy.models import Product
+from strategy.models import HistoryAction, ItemKind, Product
 from strategy.revision import plan_changed
 
 
+def measurement_title(metric_name: str, day: dt.date) -> str:
+    """Name a measurement in the history: its metric and its date."""
+    return f"{metric_name} on {day.isoformat()}"
+
+
 @transaction.atomic
-def metric_create(*, product: Product, values: Mapping[str, Any]) -> Metric:
+def metric_create(
+    *, product: Product, values: Mapping[str, Any], actor: Any = None
+) -> Metric:
     plan_changed(product.pk)
-    return Metric.objects.create(product=product, **values)
+    metric = Metric.objects.create(product=product, **values)
+    history.record_created(
+        product_id=product.pk, actor=actor, item=metric, after={"name": metric.name}
+    )
+    return metric
 
 
 @transaction.atomic
-def metric_update(*, metric: Metric, version: int, values: Mapping[str, Any]) -> Metric:
+def metric_update(
+    *, metric: Metric, version: int, values: Mapping[str, Any], actor: Any = None
+) -> Metric:
     plan_changed(metric.product_id)
-    return update_if_version(metric, version=version, values=values)
+    changed = history.changes(history.saved(metric), values)
+    update_if_version(metric, version=version, values=values)
+    history.record_changes(
+        product_id=metric.product_id,
+        actor=actor,
+        kind=ItemKind.METRIC,
+        item=metric,
+        changed=changed,
+    )
+    return metric
 
 
 @transaction.atomic
-def measurement_create(*, metric: Metric, values: Mapping[str, Any]) -> Measurement:
+def measurement_create(
+    *, metric: Metric, values: Mapping[str, Any], actor: Any = None
+) -> Measurement:
     """Store a value entered by hand."""
     plan_changed(metric.product_id)
-    return Measurement.objects.create(
+    measurement = Measurement.objects.create(
         metric=metric, source=Measurement.Source.MANUAL, **values
     )
+    history.record_created(
+        product_id=metric.product_id,
+        actor=actor,
+        item=measurement,
+        kind=ItemKind.MEASUREMENT,
+        title=measurement_title(metric.name, measurement.date),
+        after={"value": measurement.value, "note": measurement.note},
+        parent=(ItemKind.METRIC, metric.pk),
+    )
+    return measurement
 
 
 @transaction.atomic
 def measurement_update(
-    *, measurement: Measurement, version: int, values: Mapping[str, Any]
+    *,
+    measurement: Measurement,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any = None,
 ) -> Measurement:
     """Correct a value by hand; it counts as entered by hand from now on."""
-    plan_changed(measurement.metric.product_id)
-    return update_if_version(
+    metric = measurement.metric
+    plan_changed(metric.product_id)
+    changed = history.changes(history.saved(measurement), values)
+    update_if_version(
         measurement,
         version=version,
         values={**values, "source": Measurement.Source.MANUAL},
     )
+    history.record_all(
+        history.entry(
+            product_id=metric.product_id,
+            actor=actor,
+            action=HistoryAction.UPDATED,
+            kind=ItemKind.MEASUREMENT,
+            item=measurement,
+            title=measurement_title(metric.name, measurement.date),
+            field=name,
+            before=old,
+            after=new,
+            parent=(ItemKind.METRIC, metric.pk),
+        )
+        for name, (old, new) in changed.items()
+    )
+    return measurement
 
 
 @transaction.atomic
-def measurement_delete(*, measurement: Measurement, version: int) -> None:
+def measurement_delete(
+    *, measurement: Measurement, version: int, actor: Any = None
+) -> None:
     """Delete a value, unless it changed since the person saw it."""
-    plan_changed(measurement.metric.product_id)
+    metric = measurement.metric
+    plan_changed(metric.product_id)
+    pk = measurement.pk
     delete_if_version(measurement, version=version)
+    history.record(
+        product_id=metric.product_id,
+        actor=actor,
+        action=HistoryAction.DELETED,
+        kind=ItemKind.MEASUREMENT,
+        item_id=pk,
+        title=measurement_title(metric.name, measurement.date),
+        before={"value": measurement.value, "note": measurement.note},
+        parent=(ItemKind.METRIC, metric.pk),
+    )
 
 
 @transaction.atomic
-def key_result_create(*, values: Mapping[str, Any]) -> KeyResult:
+def key_result_create(*, values: Mapping[str, Any], actor: Any = None) -> KeyResult:
     """Add a key result on one of a product's metrics."""
     metric = values["metric"]
     plan_changed(metric.product_id)
-    return KeyResult.objects.create(**values)
+    key_result = KeyResult.objects.create(**values)
+    history.record_created(product_id=metric.product_id, actor=actor, item=key_result)
+    return key_result
 
 
 @transaction.atomic
 def key_result_update(
-    *, key_result: KeyResult, version: int, values: Mapping[str, Any]
+    *,
+    key_result: KeyResult,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any = None,
 ) -> KeyResult:
     # The form offers the product's metrics only, so the product stays.
-    plan_changed(key_result.metric.product_id)
-    return update_if_version(key_result, version=version, values=values)
+    product_id = key_result.metric.product_id
+    plan_changed(product_id)
+    changed = history.changes(history.saved(key_result), values)
+    update_if_version(key_result, version=version, values=values)
+    history.record_changes(
+        product_id=product_id,
+        actor=actor,
+        kind=ItemKind.KEY_RESULT,
+        item=key_result,
+        changed=changed,
+    )
+    return key_result
 
 
 @transaction.atomic
 def check_in_create(
     *, key_result: KeyResult, author: Any, values: Mapping[str, Any]
 ) -> CheckIn:
-    plan_changed(key_result.metric.product_id)
-    return CheckIn.objects.create(key_result=key_result, author=author, **values)
+    product_id = key_result.metric.product_id
+    plan_changed(product_id)
+    check_in = CheckIn.objects.create(key_result=key_result, author=author, **values)
+    history.record_created(
+        product_id=product_id,
+        actor=author,
+        item=check_in,
+        parent=(ItemKind.KEY_RESULT, key_result.pk),
+        after={
+            "key_result": {"id": key_result.pk, "label": str(key_result)},
+            **{name: history.as_json(value) for name, value in values.items()},
+        },
+    )
+    return check_in
 
 
 @dataclass(frozen=True)
@@ -100,25 +201,30 @@ class MeasurementData:
 
 
 @transaction.atomic
-def measurements_upsert(*, rows: Iterable[MeasurementData], source: str) -> int:
+def measurements_upsert(
+    *, rows: Iterable[MeasurementData], source: str, actor: Any = None
+) -> int:
     """Store each value, replacing any value of the same metric on the same date.
 
     Sending the same measurement twice leaves one row: the upsert is keyed on
     (metric, date), so clients can retry safely. Returns the number of rows.
     A replaced value moves its version on, so an edit form opened before it
-    answers with a conflict instead of overwriting it.
+    answers with a conflict instead of overwriting it, and the history keeps
+    the value it replaced (a value sent again unchanged adds no entry).
+    `actor`: the person, or the API token, that sent the values.
     """
     rows = list(rows)
-    product_ids = (
-        Metric.objects.filter(pk__in={row.metric_id for row in rows})
-        .values_list("product_id", flat=True)
-        .distinct()
-    )
+    metrics = {
+        pk: (product_id, name)
+        for pk, product_id, name in Metric.objects.filter(
+            pk__in={row.metric_id for row in rows}
+        ).values_list("pk", "product_id", "name")
+    }
     # Locked in a fixed order: two imports into the same products never
     # wait on each other in a circle.
-    for product_id in sorted(product_ids):
+    for product_id in sorted({product_id for product_id, _ in metrics.values()}):
         plan_changed(product_id)
-    versions = stored_versions((row.metric_id, row.date) for row in rows)
+    existing = stored_values((row.metric_id, row.date) for row in rows)
     objs = [
         Measurement(
             metric_id=row.metric_id,
@@ -126,7 +232,9 @@ def measurements_upsert(*, rows: Iterable[MeasurementData], source: str) -> int:
             value=row.value,
             note=row.note,
             source=source,
-            version=versions.get((row.metric_id, row.date), 0) + 1,
+            version=existing[(row.metric_id, row.date)][0] + 1
+            if (row.metric_id, row.date) in existing
+            else 1,
         )
         for row in rows
     ]
@@ -137,13 +245,43 @@ def measurements_upsert(*, rows: Iterable[MeasurementData], source: str) -> int:
         unique_fields=["metric", "date"],
         update_fields=["value", "note", "source", "version", "updated_at"],
     )
+    history.record_all(_upsert_entries(rows, objs, existing, metrics, actor, source))
     return len(objs)
 
 
-def stored_versions(
+def _upsert_entries(
+    rows: list[MeasurementData],
+    objs: list[Measurement],
+    existing: dict[tuple[int, dt.date], tuple[int, Decimal, str]],
+    metrics: dict[int, tuple[int, str]],
+    actor: Any,
+    source: str,
+) -> Iterable[Any]:
+    """One history entry per value stored new or replaced with another value."""
+    for row, obj in zip(rows, objs, strict=True):
+        product_id, name = metrics[row.metric_id]
+        stored = existing.get((row.metric_id, row.date))
+        after = {"value": row.value, "note": row.note, "source": source}
+        if stored is not None and (stored[1], stored[2]) == (row.value, row.note):
+            continue
+        yield history.entry(
+            product_id=product_id,
+            actor=actor,
+            action=HistoryAction.CREATED if stored is None else HistoryAction.UPDATED,
+            kind=ItemKind.MEASUREMENT,
+            item_id=obj.pk,
+            title=measurement_title(name, row.date),
+            field="" if stored is None else "value",
+            before=None if stored is None else {"value": stored[1], "note": stored[2]},
+            after=after,
+            parent=(ItemKind.METRIC, row.metric_id),
+        )
+
+
+def stored_values(
     keys: Iterable[tuple[int, dt.date]],
-) -> dict[tuple[int, dt.date], int]:
-    """Return the version of each stored measurement among (metric id, date) keys.
+) -> dict[tuple[int, dt.date], tuple[int, Decimal, str]]:
+    """Return (version, value, note) of each stored measurement among the keys.
 
     Read after the plans are locked, so no other write moves them meanwhile.
     """
@@ -156,11 +294,18 @@ def stored_versions(
     for metric_id, days in wanted.items():
         condition |= Q(metric_id=metric_id, date__in=days)
     return {
-        (metric_id, day): version
-        for metric_id, day, version in Measurement.objects.filter(
+        (metric_id, day): (version, value, note)
+        for metric_id, day, version, value, note in Measurement.objects.filter(
             condition
-        ).values_list("metric_id", "date", "version")
+        ).values_list("metric_id", "date", "version", "value", "note")
     }
+
+
+def stored_versions(
+    keys: Iterable[tuple[int, dt.date]],
+) -> dict[tuple[int, dt.date], int]:
+    """Return the version of each stored measurement among (metric id, date) keys."""
+    return {key: stored[0] for key, stored in stored_values(keys).items()}
 
 
 def import_preview(*, product: Product, text: str) -> importer.Preview:
@@ -195,7 +340,9 @@ def import_preview(*, product: Product, text: str) -> importer.Preview:
 
 
 @transaction.atomic
-def measurements_import(*, product: Product, text: str) -> importer.Preview:
+def measurements_import(
+    *, product: Product, text: str, actor: Any = None
+) -> importer.Preview:
     """Check the text again and, if every row is valid, store it in one transaction.
 
     Returns the preview; when it has errors nothing has been written.
@@ -206,6 +353,7 @@ def measurements_import(*, product: Product, text: str) -> importer.Preview:
     measurements_upsert(
         rows=[_import_write(row) for row in preview.writes],
         source=Measurement.Source.IMPORT,
+        actor=actor,
     )
     return preview
 

@@ -30,8 +30,9 @@ from metrics.forms import (
 )
 from metrics.models import KeyResult, Measurement, Metric
 from strategy import services as strategy_services
+from strategy import timeline
 from strategy.concurrency import Conflict, StaleVersion, posted_version
-from strategy.models import ApiToken, Product
+from strategy.models import ApiToken, ItemKind, Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
 
 # The metrics page draws each metric's most recent values only, so its
@@ -94,7 +95,9 @@ def metric_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     form = MetricForm(request.POST or None, product=product)
     if request.method == "POST" and form.is_valid():
-        metric = services.metric_create(product=product, values=form.model_values())
+        metric = services.metric_create(
+            product=product, values=form.model_values(), actor=request.user
+        )
         messages.success(request, f"Added {metric.name}.")
         return redirect(metric.get_absolute_url())
     return render(
@@ -115,6 +118,7 @@ def metric_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
                 metric=metric,
                 version=form.cleaned_data["version"],
                 values=form.model_values(),
+                actor=request.user,
             )
         except StaleVersion as stale:
             page_url = (
@@ -161,6 +165,7 @@ def metric_detail_context(
         )
         if editable
         else None,
+        **timeline.item_context(product, ItemKind.METRIC, metric.pk, "metric"),
     }
     context.update(extra)
     return context
@@ -216,7 +221,9 @@ def measurement_create(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResp
     form = MeasurementForm(request.POST, metric=metric)
     if not form.is_valid():
         return metric_data(request, product, metric, add_form=form)
-    services.measurement_create(metric=metric, values=form.model_values())
+    services.measurement_create(
+        metric=metric, values=form.model_values(), actor=request.user
+    )
     return metric_data(request, product, metric)
 
 
@@ -289,6 +296,7 @@ def measurement_edit(
             measurement=measurement,
             version=form.cleaned_data["version"],
             values=form.model_values(),
+            actor=request.user,
         )
     except StaleVersion as stale:
         conflict = Conflict.from_form(
@@ -314,7 +322,9 @@ def measurement_delete(
     measurement = measurement_for(metric, measurement_pk)
     try:
         services.measurement_delete(
-            measurement=measurement, version=posted_version(request.POST)
+            measurement=measurement,
+            version=posted_version(request.POST),
+            actor=request.user,
         )
     except StaleVersion as stale:
         if stale.current is None:
@@ -341,7 +351,9 @@ def keyresult_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     }
     form = KeyResultForm(request.POST or None, product=product, initial=initial)
     if request.method == "POST" and form.is_valid():
-        key_result = services.key_result_create(values=form.model_values())
+        key_result = services.key_result_create(
+            values=form.model_values(), actor=request.user
+        )
         messages.success(request, "Key result added.")
         return redirect("metrics:keyresult_detail", product.slug, key_result.pk)
     return render(
@@ -366,6 +378,7 @@ def keyresult_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
                 key_result=key_result,
                 version=form.cleaned_data["version"],
                 values=form.model_values(),
+                actor=request.user,
             )
         except StaleVersion as stale:
             page_url = (
@@ -401,6 +414,9 @@ def keyresult_context(
         "checkin_form": CheckInForm(initial={"date": timezone.localdate()})
         if editable
         else None,
+        **timeline.item_context(
+            product, ItemKind.KEY_RESULT, key_result.pk, "key result"
+        ),
     }
     context.update(extra)
     return context
@@ -458,7 +474,9 @@ def measurement_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     confirming = request.POST.get("action") == "confirm"
     try:
         if confirming:
-            preview = services.measurements_import(product=product, text=text)
+            preview = services.measurements_import(
+                product=product, text=text, actor=request.user
+            )
         else:
             preview = services.import_preview(product=product, text=text)
     except importer.ImportRejected as error:
@@ -521,6 +539,6 @@ def token_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def token_revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     token = get_object_or_404(ApiToken.objects.active(), product=product, pk=pk)
-    strategy_services.api_token_revoke(token=token)
+    strategy_services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Revoked {token.name}. Requests with it now fail.")
     return redirect("metrics:token_list", product.slug)

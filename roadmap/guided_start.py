@@ -47,20 +47,18 @@ def start_roadmap(
     outcome = Outcome(title=outcome_title, goal=goal, horizon=horizon)
     services.card_create(roadmap=roadmap, card=outcome, actor=actor)
     if key_result is not None:
-        metric = Metric.objects.create(
-            product=product,
-            name=key_result.metric_name,
-            unit=key_result.unit,
-            direction=Metric.Direction.DOWN
-            if key_result.target < key_result.baseline
-            else Metric.Direction.UP,
-        )
         services.card_create(
             roadmap=roadmap,
             card=SuccessMetric(outcome=outcome, horizon=horizon),
             actor=actor,
+            new_metric={
+                "name": key_result.metric_name,
+                "unit": key_result.unit,
+                "direction": Metric.Direction.DOWN
+                if key_result.target < key_result.baseline
+                else Metric.Direction.UP,
+            },
             key_result=KeyResult(
-                metric=metric,
                 goal=goal,
                 baseline=key_result.baseline,
                 target=key_result.target,

@@ -537,7 +537,12 @@ class Insight(models.Model):
 
 
 class ChangeEntry(models.Model):
-    """One recorded change to a roadmap: who changed what, from what, to what, when."""
+    """The board's former change log, superseded by strategy.HistoryEntry.
+
+    Its rows were copied into the product history (migration 0007). Only the
+    plan import still writes here until it records through strategy.history;
+    then this model and its table go.
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"

@@ -1,4 +1,4 @@
-"""Every write to the board: one transaction, a change entry, a new revision.
+"""Every write to the board: one transaction, history entries, a new revision.
 
 Each service first bumps the product's plan revision (strategy.revision),
 which locks the product row, so board writes to one roadmap are serialised
@@ -9,10 +9,8 @@ StaleVersion when someone saved first.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import models, transaction
@@ -22,8 +20,8 @@ from django.utils import timezone
 from metrics.models import KeyResult, Metric
 from roadmap.models import (
     Challenge,
-    ChangeEntry,
     Feature,
+    Insight,
     Outcome,
     Roadmap,
     SuccessMetric,
@@ -31,9 +29,13 @@ from roadmap.models import (
     TeamDependency,
 )
 from roadmap.notifications import notify_requesters
+from strategy import history
 from strategy.concurrency import StaleVersion, update_if_version
-from strategy.models import Product
+from strategy.history import as_json
+from strategy.models import HistoryAction, HistoryEntry, ItemKind, Product
 from strategy.revision import plan_changed
+
+__all__ = ["as_json"]
 
 BoardCard = Outcome | Challenge | SuccessMetric | Feature
 
@@ -45,14 +47,18 @@ CARD_MODELS: dict[str, type[BoardCard]] = {
 }
 
 CARD_TYPES = {
-    "outcome": ChangeEntry.CardType.OUTCOME,
-    "challenge": ChangeEntry.CardType.CHALLENGE,
-    "success_metric": ChangeEntry.CardType.SUCCESS_METRIC,
-    "feature": ChangeEntry.CardType.FEATURE,
+    "outcome": ItemKind.OUTCOME,
+    "challenge": ItemKind.CHALLENGE,
+    "success_metric": ItemKind.SUCCESS_METRIC,
+    "feature": ItemKind.FEATURE,
 }
 
 # Fields whose change links or unlinks a card rather than editing its text.
 LINK_FIELDS = {"goal", "outcome", "team", "teams"}
+
+# An edit's reason is kept with these fields' changes (the form asks for it
+# when one of them changes).
+REASON_FIELDS = {"status", "confidence"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,15 @@ class MoveResult:
     horizon_changed: bool
     # Linked cards of a moved outcome that stayed in another horizon.
     linked_elsewhere: int
+    # The history entry of the move, which a reason may be added to.
+    entry_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    revision: int
+    # The history entry the write made, which a reason may be added to.
+    entry_id: int | None = None
 
 
 def kind_of(card: BoardCard) -> str:
@@ -95,28 +110,8 @@ def roadmap_for_write(product: Product) -> Roadmap:
     return roadmap
 
 
-def as_json(value: Any) -> Any:
-    """Describe a field value for a change entry (ids with their labels)."""
-    if isinstance(value, models.Model):
-        return {"id": value.pk, "label": str(value)}
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        # normalize() alone would write 1000 as "1E+3".
-        return (
-            str(int(value)) if value == value.to_integral() else str(value.normalize())
-        )
-    if isinstance(value, list | tuple | set):
-        return [as_json(v) for v in value]
-    return value
-
-
 def _comparable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return ("pk", value.pk)
-    if isinstance(value, list | tuple | set):
-        return sorted(_comparable(v) for v in value)
-    return value
+    return history.comparable(value)
 
 
 def _stored(card: BoardCard, name: str) -> Any:
@@ -138,17 +133,21 @@ def _entry(
     field: str = "",
     before: Any = None,
     after: Any = None,
-) -> ChangeEntry:
-    return ChangeEntry(
-        roadmap=roadmap,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    horizon: str = "",
+    reason: str = "",
+) -> HistoryEntry:
+    """Build the history entry of a change to a card (saved by the caller)."""
+    return history.entry(
+        product_id=roadmap.product_id,
+        actor=actor,
         action=action,
-        card_type=CARD_TYPES[kind_of(card)],
-        card_id=card.pk,
-        card_title=str(card)[:300],
+        kind=CARD_TYPES[kind_of(card)],
+        item=card,
         field=field,
-        before=as_json(before),
-        after=as_json(after),
+        before=before,
+        after=after,
+        horizon=horizon,
+        reason=reason,
     )
 
 
@@ -203,13 +202,51 @@ def card_create(
     teams = list(teams)
     if teams:
         _as_outcome(card).teams.set(teams)
-    _entry(
-        roadmap=roadmap,
-        actor=actor,
-        action=ChangeEntry.Action.CREATED,
-        card=card,
-        after={"title": str(card), "horizon": card.horizon},
-    ).save()
+    entries = []
+    if key_result is not None:
+        if new_metric is not None:
+            entries.append(
+                history.entry(
+                    product_id=roadmap.product_id,
+                    actor=actor,
+                    action=HistoryAction.CREATED,
+                    kind=ItemKind.METRIC,
+                    item=key_result.metric,
+                    after={"name": key_result.metric.name},
+                )
+            )
+        entries.append(
+            history.entry(
+                product_id=roadmap.product_id,
+                actor=actor,
+                action=HistoryAction.CREATED,
+                kind=ItemKind.KEY_RESULT,
+                item=key_result,
+                after={"title": str(key_result)},
+            )
+        )
+    entries.append(
+        _entry(
+            roadmap=roadmap,
+            actor=actor,
+            action=HistoryAction.CREATED,
+            card=card,
+            after={"title": str(card), "horizon": card.horizon},
+        )
+    )
+    if teams:
+        entries.append(
+            _entry(
+                roadmap=roadmap,
+                actor=actor,
+                action=HistoryAction.LINKED,
+                card=card,
+                field="teams",
+                before=[],
+                after=teams,
+            )
+        )
+    history.record_all(entries)
     return card
 
 
@@ -224,13 +261,16 @@ def card_update(
     teams: Sequence[Team] | None = None,
     key_result_values: dict[str, Any] | None = None,
     key_result_version: int | None = None,
+    reason: str = "",
 ) -> int:
     """Save the changed fields of a card rendered at `version`; return the revision.
 
     `card` holds the values as they were before the edit (the caller read it at
-    `version`), so each change entry can say from what to what. A success-metric
-    card also edits its key result, which has a version of its own: the key
-    result can change on the metrics pages while the card does not.
+    `version`), so each history entry can say from what to what. A
+    success-metric card also edits its key result, which has a version of its
+    own: the key result can change on the metrics pages while the card does
+    not; its changes are the key result's history. `reason` is kept with a
+    change of status or confidence.
     """
     changes = {
         name: (getattr(card, name), new)
@@ -262,15 +302,16 @@ def card_update(
         _entry(
             roadmap=roadmap,
             actor=actor,
-            action=ChangeEntry.Action.LINKED
+            action=HistoryAction.LINKED
             if name in LINK_FIELDS and new is not None
-            else ChangeEntry.Action.UNLINKED
+            else HistoryAction.UNLINKED
             if name in LINK_FIELDS
-            else ChangeEntry.Action.UPDATED,
+            else HistoryAction.UPDATED,
             card=card,
             field=name,
             before=old,
             after=new,
+            reason=reason if name in REASON_FIELDS else "",
         )
         for name, (old, new) in changes.items()
     ]
@@ -280,9 +321,9 @@ def card_update(
             _entry(
                 roadmap=roadmap,
                 actor=actor,
-                action=ChangeEntry.Action.LINKED
+                action=HistoryAction.LINKED
                 if len(teams) >= len(old_teams)
-                else ChangeEntry.Action.UNLINKED,
+                else HistoryAction.UNLINKED,
                 card=card,
                 field="teams",
                 before=old_teams,
@@ -295,19 +336,14 @@ def card_update(
             version=key_result_version or 0,
             values={k: new for k, (_, new) in kr_changes.items()},
         )
-        for name, (old, new) in kr_changes.items():
-            entries.append(
-                _entry(
-                    roadmap=roadmap,
-                    actor=actor,
-                    action=ChangeEntry.Action.UPDATED,
-                    card=card,
-                    field=name,
-                    before=old,
-                    after=new,
-                )
-            )
-    ChangeEntry.objects.bulk_create(entries)
+        entries += history.change_entries(
+            product_id=roadmap.product_id,
+            actor=actor,
+            kind=ItemKind.KEY_RESULT,
+            item=kr,
+            changed=kr_changes,
+        )
+    history.record_all(entries)
     return revision
 
 
@@ -369,21 +405,23 @@ def card_move(
         entry = _entry(
             roadmap=roadmap,
             actor=actor,
-            action=ChangeEntry.Action.MOVED,
+            action=HistoryAction.MOVED,
             card=card,
             field="horizon",
             before=old_horizon,
             after=target,
+            horizon=target,
         )
     else:
         entry = _entry(
             roadmap=roadmap,
             actor=actor,
-            action=ChangeEntry.Action.MOVED,
+            action=HistoryAction.MOVED,
             card=card,
             field="position",
             before=old_position,
             after=index,
+            horizon=target,
         )
     entry.save()
     linked = 0
@@ -396,6 +434,7 @@ def card_move(
         revision=revision,
         horizon_changed=target != old_horizon,
         linked_elsewhere=linked,
+        entry_id=entry.pk,
     )
 
 
@@ -429,11 +468,12 @@ def outcome_move_linked(
                 _entry(
                     roadmap=roadmap,
                     actor=actor,
-                    action=ChangeEntry.Action.MOVED,
+                    action=HistoryAction.MOVED,
                     card=card,
                     field="horizon",
                     before=card.horizon,
                     after=horizon,
+                    horizon=horizon,
                 )
             )
             model.objects.filter(pk=card.pk).update(
@@ -443,27 +483,31 @@ def outcome_move_linked(
                 updated_at=timezone.now(),
             )
         moved += len(cards)
-    ChangeEntry.objects.bulk_create(entries)
+    history.record_all(entries)
     notify_requesters(roadmap=roadmap, changed=changed)
     return moved
 
 
 @transaction.atomic
-def card_delete(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any) -> int:
+def card_delete(
+    *, roadmap: Roadmap, card: BoardCard, version: int, actor: Any, reason: str = ""
+) -> WriteResult:
     """Soft-delete a card (it keeps its place and links, so undo is exact)."""
     revision = bump_revision(roadmap)
     _conditional_update(card, version, deleted_at=timezone.now())
     notify_requesters(
         roadmap=roadmap, changed=[(card, {"deleted_at": (None, card.deleted_at)})]
     )
-    _entry(
+    entry = _entry(
         roadmap=roadmap,
         actor=actor,
-        action=ChangeEntry.Action.DELETED,
+        action=HistoryAction.DELETED,
         card=card,
         before={"horizon": card.horizon, "position": card.position},
-    ).save()
-    return revision
+        reason=reason,
+    )
+    entry.save()
+    return WriteResult(revision=revision, entry_id=entry.pk)
 
 
 @transaction.atomic
@@ -479,7 +523,7 @@ def card_restore(*, roadmap: Roadmap, card: BoardCard, version: int, actor: Any)
     _entry(
         roadmap=roadmap,
         actor=actor,
-        action=ChangeEntry.Action.RESTORED,
+        action=HistoryAction.RESTORED,
         card=card,
         after={"horizon": card.horizon, "position": card.position},
     ).save()
@@ -503,7 +547,7 @@ def dependency_add(
     _entry(
         roadmap=roadmap,
         actor=actor,
-        action=ChangeEntry.Action.LINKED,
+        action=HistoryAction.LINKED,
         card=outcome,
         field="dependencies",
         after={"team": as_json(dependency.team), "description": dependency.description},
@@ -525,7 +569,7 @@ def dependency_remove(
     _entry(
         roadmap=roadmap,
         actor=actor,
-        action=ChangeEntry.Action.UNLINKED,
+        action=HistoryAction.UNLINKED,
         card=outcome,
         field="dependencies",
         before={
@@ -534,3 +578,24 @@ def dependency_remove(
         },
     ).save()
     dependency.delete()
+
+
+@transaction.atomic
+def insight_create(*, product: Product, insight: Insight, actor: Any) -> Insight:
+    """Log a customer request or insight on an outcome or a feature."""
+    insight.product = product
+    insight.save()
+    target = ItemKind.OUTCOME if insight.outcome_id else ItemKind.FEATURE
+    history.record_created(
+        product_id=product.pk,
+        actor=actor,
+        item=insight,
+        kind=ItemKind.INSIGHT,
+        after={
+            "account": insight.account,
+            "source": insight.source,
+            "text": insight.text,
+        },
+        parent=(target, insight.outcome_id or insight.feature_id),
+    )
+    return insight

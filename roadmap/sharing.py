@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap.models import ShareLink
-from strategy.models import Product
+from strategy import history
+from strategy.models import HistoryAction, ItemKind, Product
 from strategy.revision import plan_changed
 
 # What every answer of a share page carries, a 304 too.
@@ -47,15 +48,31 @@ def share_link_create(
         created_by=created_by,
     )
     plan_changed(product.pk)
+    history.record_created(
+        product_id=product.pk,
+        actor=created_by,
+        item=link,
+        kind=ItemKind.SHARE_LINK,
+        after={"label": link.label, "scope": link.scope, "expires_on": expires_on},
+    )
     return link, secret
 
 
 @transaction.atomic
-def share_link_revoke(*, link: ShareLink) -> ShareLink:
+def share_link_revoke(*, link: ShareLink, actor: Any = None) -> ShareLink:
     """Revoke the link; its page answers 410 Gone from now on."""
     link.revoked_at = timezone.now()
     link.save(update_fields=["revoked_at"])
     plan_changed(link.product_id)
+    history.record(
+        product_id=link.product_id,
+        actor=actor,
+        action=HistoryAction.UPDATED,
+        kind=ItemKind.SHARE_LINK,
+        item=link,
+        field="revoked_at",
+        after=link.revoked_at,
+    )
     return link
 
 

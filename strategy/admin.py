@@ -4,12 +4,22 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router, transaction
 from django.db.models import F
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
-from strategy.models import ApiToken, Company, Goal, Product, Theme
+from strategy import history
+from strategy.models import (
+    ApiToken,
+    Company,
+    Goal,
+    HistoryAction,
+    HistoryEntry,
+    Product,
+    Theme,
+)
 from strategy.revision import every_plan_changed, plan_changed
 
 
@@ -33,6 +43,9 @@ class PlanRevisionAdmin(admin.ModelAdmin):
 
     For rows every product shows (the company, teams), set
     `changes_every_plan = True` instead.
+
+    Each save or delete of a row that belongs to a product is also recorded
+    in that product's history, field by field, by the admin who made it.
     """
 
     changes_every_plan = False
@@ -77,6 +90,25 @@ class PlanRevisionAdmin(admin.ModelAdmin):
             obj.refresh_from_db(fields=owned)
         if not self.changes_every_plan:
             self._plans_changed({self.product_id_of(obj)} - before)
+            self._record_save(request, obj, stored, form)
+
+    def _record_save(
+        self, request: HttpRequest, obj: Any, stored: Any, form: ModelForm
+    ) -> None:
+        product_id = self.product_id_of(obj)
+        kind = history.kind_of_model(obj)
+        if product_id is None or kind is None:
+            return
+        if stored is None:
+            history.record_created(product_id=product_id, actor=request.user, item=obj)
+            return
+        history.record_changes(
+            product_id=product_id,
+            actor=request.user,
+            kind=kind,
+            item=obj,
+            changed=_form_changes(form, stored),
+        )
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseFormSet, change: bool
@@ -92,14 +124,64 @@ class PlanRevisionAdmin(admin.ModelAdmin):
         ]
         for instance in edited:
             instance.version = F("version") + 1
+        changed = {
+            id(each.instance): _form_changes(each, None)
+            for each in formset.initial_forms
+            if each.has_changed() and not each.cleaned_data.get("DELETE")
+        }
+        # A deleted row loses its id; keep it for the history.
+        removed = [
+            (each.instance.pk, each.instance)
+            for each in formset.initial_forms
+            if each.cleaned_data.get("DELETE")
+        ]
         super().save_formset(request, form, formset, change)
         for instance in edited:
             instance.refresh_from_db(fields=["version"])
+        product_id = (
+            None if self.changes_every_plan else self.product_id_of(form.instance)
+        )
+        if product_id is None:
+            return
+        entries = []
+        for obj in getattr(formset, "new_objects", []):
+            entries.append(
+                history.entry(
+                    product_id=product_id,
+                    actor=request.user,
+                    action=HistoryAction.CREATED,
+                    kind=history.kind_of_model(obj) or "",
+                    item=obj,
+                    after={"title": str(obj)},
+                )
+            )
+        for obj, _ in getattr(formset, "changed_objects", []):
+            entries += history.change_entries(
+                product_id=product_id,
+                actor=request.user,
+                kind=history.kind_of_model(obj) or "",
+                item=obj,
+                changed=changed.get(id(obj), {}),
+            )
+        for pk, obj in removed:
+            entries.append(
+                history.entry(
+                    product_id=product_id,
+                    actor=request.user,
+                    action=HistoryAction.DELETED,
+                    kind=history.kind_of_model(obj) or "",
+                    item=obj,
+                    item_id=pk,
+                    before={"title": str(obj)},
+                )
+            )
+        history.record_all(e for e in entries if e.item_kind)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self._plans_changed(
             [] if self.changes_every_plan else [self.product_id_of(obj)]
         )
+        self._record_deletes(request, [obj])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
@@ -109,11 +191,92 @@ class PlanRevisionAdmin(admin.ModelAdmin):
                 if self.changes_every_plan
                 else [self.product_id_of(obj) for obj in queryset]
             )
+            self._record_deletes(request, list(queryset))
             super().delete_queryset(request, queryset)
+
+    def _record_deletes(self, request: HttpRequest, objs: list[Any]) -> None:
+        if self.changes_every_plan:
+            return
+        entries = []
+        for obj in objs:
+            product_id, kind = self.product_id_of(obj), history.kind_of_model(obj)
+            # A deleted product takes its history with it.
+            if product_id is None or kind is None or isinstance(obj, Product):
+                continue
+            entries.append(
+                history.entry(
+                    product_id=product_id,
+                    actor=request.user,
+                    action=HistoryAction.DELETED,
+                    kind=kind,
+                    item=obj,
+                    before={"title": str(obj)},
+                )
+            )
+        history.record_all(entries)
 
 
 def _has_field(obj: models.Model, name: str) -> bool:
     return any(field.name == name for field in obj._meta.concrete_fields)
+
+
+def _form_changes(form: ModelForm, stored: Any) -> dict[str, tuple[Any, Any]]:
+    """Return {field: (before, after)} for the model fields the form changed.
+
+    Before is read from the stored row when given, else from the form's
+    initial values (an inline row's).
+    """
+    found = {}
+    for name in form.changed_data:
+        if name in history.QUIET_FIELDS or name not in form.cleaned_data:
+            continue
+        try:
+            field = form.instance._meta.get_field(name)
+        except FieldDoesNotExist:  # a form field that is no model field
+            continue
+        if not getattr(field, "concrete", False) and not field.many_to_many:
+            continue
+        if stored is None:
+            before = form.initial.get(name)
+        elif field.many_to_many:
+            before = list(getattr(stored, name).all())
+        else:
+            before = getattr(stored, name)
+        after = form.cleaned_data[name]
+        if field.many_to_many:
+            after = list(after)
+        found[name] = (before, after)
+    return found
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    """The product history, read only: entries are never added, edited or deleted."""
+
+    list_display = [
+        "created_at",
+        "product",
+        "actor",
+        "action",
+        "item_kind",
+        "item_title",
+        "field",
+        "reason",
+    ]
+    list_filter = ["product", "action", "item_kind"]
+    list_select_related = ["product", "actor"]
+    search_fields = ["item_title", "reason"]
+    date_hierarchy = "created_at"
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Company)

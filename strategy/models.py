@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import TYPE_CHECKING, Self, cast
@@ -292,3 +293,145 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class HistoryAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    MOVED = "moved", "Moved"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+    LINKED = "linked", "Linked"
+    UNLINKED = "unlinked", "Unlinked"
+
+
+class ItemKind(models.TextChoices):
+    """Every kind of item of a product's plan that the history names."""
+
+    PRODUCT = "product", "Product"
+    VISION_BOARD = "vision_board", "Vision board"
+    THEME = "theme", "Theme"
+    GOAL = "goal", "Goal"
+    METRIC = "metric", "Metric"
+    MEASUREMENT = "measurement", "Measurement"
+    KEY_RESULT = "key_result", "Key result"
+    CHECK_IN = "check_in", "Check-in"
+    ROADMAP = "roadmap", "Roadmap"
+    OUTCOME = "outcome", "Outcome"
+    CHALLENGE = "challenge", "Challenge"
+    SUCCESS_METRIC = "success_metric", "Success metric"
+    FEATURE = "feature", "Feature"
+    DEPENDENCY = "dependency", "Dependency"
+    INSIGHT = "insight", "Insight"
+    SHARE_LINK = "share_link", "Share link"
+    API_TOKEN = "api_token", "API token"
+
+
+class HistoryEntryQuerySet(models.QuerySet["HistoryEntry"]):
+    def for_product(self, product: Product) -> Self:
+        return self.filter(product=product)
+
+    def for_item(self, kind: str, item_id: int) -> Self:
+        """Entries of the item and of the items it holds (a metric's values)."""
+        return self.filter(
+            Q(item_kind=kind, item_id=item_id) | Q(parent_kind=kind, parent_id=item_id)
+        )
+
+    def moves(self) -> Self:
+        return self.filter(action=HistoryAction.MOVED, field="horizon")
+
+    def in_horizon(self, horizon: str) -> Self:
+        """Entries of items in the horizon, and moves into or out of it."""
+        return self.filter(
+            Q(horizon=horizon)
+            | Q(action=HistoryAction.MOVED, field="horizon", before=horizon)
+        )
+
+    def for_list(self) -> Self:
+        """Fetch what a timeline row shows, newest first, in one query."""
+        return self.select_related("actor").order_by("-created_at", "-id")
+
+
+class HistoryEntry(models.Model):
+    """One change to a product's plan: who, when, what item, which field, why.
+
+    Append-only: written by strategy.history only; the one later update an
+    entry ever gets is its reason, by its author, shortly after.
+    """
+
+    Action = HistoryAction
+    Kind = ItemKind
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="history"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who acted when no person did (an API token), or the person's name as
+    # it was, should the account go.
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=10, choices=HistoryAction)
+    item_kind = models.CharField(max_length=20, choices=ItemKind)
+    item_id = models.PositiveBigIntegerField(null=True, blank=True)
+    item_title = models.CharField(max_length=300, blank=True)
+    # The item this one belongs to, whose history shows it too: a
+    # measurement's metric, a check-in's key result.
+    parent_kind = models.CharField(max_length=20, choices=ItemKind, blank=True)
+    parent_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The board horizon the item was in (after a move: the one it went to).
+    horizon = models.CharField(max_length=10, blank=True)
+    field = models.CharField(max_length=50, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = HistoryEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "history entries"
+        indexes = [
+            models.Index(
+                fields=["product", "-created_at", "-id"], name="history_product_time"
+            ),
+            models.Index(
+                fields=["item_kind", "item_id", "-created_at"], name="history_item"
+            ),
+            models.Index(
+                fields=["parent_kind", "parent_id", "-created_at"],
+                name="history_parent",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=HistoryAction.values),
+                name="history_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(item_kind__in=ItemKind.values),
+                name="history_item_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.item_kind} {self.item_title}"
+
+    @property
+    def day(self) -> dt.date:
+        return timezone.localtime(self.created_at).date()
+
+    @property
+    def is_move(self) -> bool:
+        return self.action == HistoryAction.MOVED and self.field == "horizon"
+
+    @property
+    def who(self) -> str:
+        if self.actor is not None:
+            return self.actor.get_full_name() or self.actor.get_username()
+        return self.actor_label or "Someone"

@@ -1,6 +1,8 @@
 """Every write to the company, products, themes, goals and API tokens.
 
-Each write runs in one transaction and bumps the plan's revision first
+Each write records what it changed in the product's history
+(`strategy.history`), in the same transaction. Each write bumps the plan's
+revision first
 (`strategy.revision`), which also locks the product row, so writes to one
 plan are serialised. Edits carry the version they were rendered with and
 save through `update_if_version`: a stale version raises StaleVersion and
@@ -16,8 +18,17 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from strategy import history
 from strategy.concurrency import update_if_version
-from strategy.models import ApiToken, Company, Goal, Product, Theme
+from strategy.models import (
+    ApiToken,
+    Company,
+    Goal,
+    HistoryAction,
+    ItemKind,
+    Product,
+    Theme,
+)
 from strategy.revision import every_plan_changed, plan_changed
 
 if TYPE_CHECKING:
@@ -43,6 +54,7 @@ def product_create(
     slug: str,
     vision_statement: str = "",
     editors: Iterable[Any] = (),
+    actor: Any = None,
 ) -> Product:
     """Create a product and choose who edits it."""
     product = Product.objects.create(
@@ -50,12 +62,24 @@ def product_create(
     )
     product.editors.set(editors)
     product.revision = plan_changed(product.pk)
+    history.record_created(
+        product_id=product.pk,
+        actor=actor,
+        item=product,
+        kind=ItemKind.PRODUCT,
+        after={"name": name, "slug": slug},
+    )
     return product
 
 
 @transaction.atomic
 def product_update_settings(
-    *, product: Product, name: str, slug: str, editors: Iterable[Any]
+    *,
+    product: Product,
+    name: str,
+    slug: str,
+    editors: Iterable[Any],
+    actor: Any = None,
 ) -> Product:
     """Rename a product and change its editors.
 
@@ -63,62 +87,129 @@ def product_update_settings(
     keep what others saved since the product was loaded.
     """
     product.revision = plan_changed(product.pk)
+    editors = list(editors)
+    changed = history.changes(
+        history.saved(product), {"name": name, "slug": slug, "editors": editors}
+    )
     product.name, product.slug = name, slug
     product.save(update_fields=["name", "slug"])
     product.editors.set(editors)
+    history.record_changes(
+        product_id=product.pk,
+        actor=actor,
+        kind=ItemKind.PRODUCT,
+        item=product,
+        changed=changed,
+    )
     return product
 
 
 @transaction.atomic
 def vision_board_update(
-    *, product: Product, version: int, values: Mapping[str, Any]
+    *, product: Product, version: int, values: Mapping[str, Any], actor: Any = None
 ) -> Product:
     """Save the product's vision and the four boxes beneath it."""
     revision = plan_changed(product.pk)
+    changed = history.changes(history.saved(product), values)
     update_if_version(product, version=version, values=values)
     product.revision = revision
+    history.record_changes(
+        product_id=product.pk,
+        actor=actor,
+        kind=ItemKind.VISION_BOARD,
+        item=product,
+        changed=changed,
+    )
     return product
 
 
 @transaction.atomic
-def theme_create(*, product: Product, values: Mapping[str, Any]) -> Theme:
+def theme_create(
+    *, product: Product, values: Mapping[str, Any], actor: Any = None
+) -> Theme:
     """Add a theme at the end of the product's strategy."""
     plan_changed(product.pk)
     last = product.themes.aggregate(last=models.Max("position"))["last"]
-    return Theme.objects.create(
+    theme = Theme.objects.create(
         product=product, position=0 if last is None else last + 1, **values
     )
+    history.record_created(product_id=product.pk, actor=actor, item=theme)
+    return theme
 
 
 @transaction.atomic
-def theme_update(*, theme: Theme, version: int, values: Mapping[str, Any]) -> Theme:
+def theme_update(
+    *, theme: Theme, version: int, values: Mapping[str, Any], actor: Any = None
+) -> Theme:
     plan_changed(theme.product_id)
-    return update_if_version(theme, version=version, values=values)
+    changed = history.changes(history.saved(theme), values)
+    update_if_version(theme, version=version, values=values)
+    history.record_changes(
+        product_id=theme.product_id,
+        actor=actor,
+        kind=ItemKind.THEME,
+        item=theme,
+        changed=changed,
+    )
+    return theme
 
 
 @transaction.atomic
-def goal_create(*, product: Product, values: Mapping[str, Any]) -> Goal:
+def goal_create(
+    *, product: Product, values: Mapping[str, Any], actor: Any = None
+) -> Goal:
     plan_changed(product.pk)
-    return Goal.objects.create(product=product, **values)
+    goal = Goal.objects.create(product=product, **values)
+    history.record_created(product_id=product.pk, actor=actor, item=goal)
+    return goal
 
 
 @transaction.atomic
-def goal_update(*, goal: Goal, version: int, values: Mapping[str, Any]) -> Goal:
+def goal_update(
+    *,
+    goal: Goal,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any = None,
+    reason: str = "",
+) -> Goal:
     plan_changed(goal.product_id)
-    return update_if_version(goal, version=version, values=values)
+    changed = history.changes(history.saved(goal), values)
+    update_if_version(goal, version=version, values=values)
+    history.record_changes(
+        product_id=goal.product_id,
+        actor=actor,
+        kind=ItemKind.GOAL,
+        item=goal,
+        changed=changed,
+        reasons={"status": reason},
+    )
+    return goal
 
 
 @transaction.atomic
-def goal_set_archived(*, goal: Goal, is_archived: bool) -> Goal:
+def goal_set_archived(*, goal: Goal, is_archived: bool, actor: Any = None) -> Goal:
     """Archive a goal, or bring it back as an active goal.
 
     The version moves on, so an edit form opened before the archive cannot
     silently undo it.
     """
     plan_changed(goal.product_id)
+    before = goal.status
     status = Goal.Status.ARCHIVED if is_archived else Goal.Status.ACTIVE
     Goal.objects.filter(pk=goal.pk).update(status=status, version=F("version") + 1)
     goal.refresh_from_db(fields=["status", "version"])
+    if before != goal.status:
+        history.record(
+            product_id=goal.product_id,
+            actor=actor,
+            action=HistoryAction.UPDATED,
+            kind=ItemKind.GOAL,
+            item=goal,
+            field="status",
+            before=before,
+            after=goal.status,
+        )
     return goal
 
 
@@ -128,13 +219,30 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Issue a token; return it with its secret, which is shown only once."""
     plan_changed(product.pk)
-    return ApiToken.issue(product=product, name=name, created_by=created_by)
+    token, secret = ApiToken.issue(product=product, name=name, created_by=created_by)
+    history.record_created(
+        product_id=product.pk,
+        actor=created_by,
+        item=token,
+        after={"name": token.name, "hint": token.hint},
+    )
+    return token, secret
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: Any = None) -> ApiToken:
     """Revoke a token: requests with it fail from now on."""
     plan_changed(token.product_id)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    history.record(
+        product_id=token.product_id,
+        actor=actor,
+        action=HistoryAction.UPDATED,
+        kind=ItemKind.API_TOKEN,
+        item=token,
+        field="revoked_at",
+        before=None,
+        after=token.revoked_at,
+    )
     return token

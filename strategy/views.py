@@ -26,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from config.types import HtmxHttpRequest
-from strategy import services
+from strategy import services, timeline
 from strategy.concurrency import Conflict, StaleVersion, render_conflict
 from strategy.forms import (
     CompanyForm,
@@ -37,7 +37,7 @@ from strategy.forms import (
     ThemeForm,
     VisionBoardForm,
 )
-from strategy.models import Company, Goal, Product, Theme
+from strategy.models import Company, Goal, ItemKind, Product, Theme
 from strategy.overview import outcomes_by_horizon, roadmap_summary
 from strategy.permissions import (
     can_edit,
@@ -142,6 +142,7 @@ def product_create(request: HtmxHttpRequest) -> HttpResponse:
             slug=form.cleaned_data["slug"],
             vision_statement=form.cleaned_data["vision_statement"],
             editors=form.cleaned_data["editors"],
+            actor=request.user,
         )
         return redirect(product)
     return render(request, "strategy/product_form.html", {"form": form})
@@ -161,6 +162,7 @@ def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             name=form.cleaned_data["name"],
             slug=form.cleaned_data["slug"],
             editors=form.cleaned_data["editors"],
+            actor=request.user,
         )
         return redirect(product)
     return render(
@@ -264,7 +266,7 @@ def vision_board_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     response = _save_inline(
         request,
         form,
-        save=partial(services.vision_board_update, product=product),
+        save=partial(services.vision_board_update, product=product, actor=request.user),
         subject="vision board",
         target="vision-board",
         read_url=reverse("strategy:vision_board", args=[product.slug]),
@@ -301,7 +303,9 @@ def theme_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     form = ThemeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.theme_create(product=product, values=form.model_values())
+        services.theme_create(
+            product=product, values=form.model_values(), actor=request.user
+        )
         if not request.htmx:
             return redirect(product)
         return _strategy_section(request, product)
@@ -348,7 +352,7 @@ def theme_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     response = _save_inline(
         request,
         form,
-        save=partial(services.theme_update, theme=theme),
+        save=partial(services.theme_update, theme=theme, actor=request.user),
         subject="theme",
         target=f"theme-{theme.pk}-header",
         read_url=reverse("strategy:theme_detail", args=[product.slug, theme.pk]),
@@ -389,7 +393,9 @@ def goal_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         initial["theme"] = product.themes.filter(pk=theme_id).first()
     form = GoalForm(request.POST or None, product=product, initial=initial)
     if request.method == "POST" and form.is_valid():
-        goal = services.goal_create(product=product, values=form.model_values())
+        goal = services.goal_create(
+            product=product, values=form.model_values(), actor=request.user
+        )
         if not request.htmx:
             return redirect("strategy:goal_detail", product.slug, goal.pk)
         return _strategy_section(request, product)
@@ -431,6 +437,7 @@ def _goal_page(
         "is_editor": can_edit(request.user, product),
         "key_results": key_result_model.objects.with_current().filter(goal=goal),
         "outcome_groups": outcomes_by_horizon(goal),
+        **timeline.item_context(product, ItemKind.GOAL, goal.pk, "goal"),
     }
     return render(request, GOAL_TEMPLATE, {**context, **extra})
 
@@ -452,7 +459,7 @@ def goal_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     response = _save_inline(
         request,
         form,
-        save=partial(services.goal_update, goal=goal),
+        save=partial(services.goal_update, goal=goal, actor=request.user),
         subject="goal",
         target="goal-summary",
         read_url=goal_url,
@@ -475,7 +482,9 @@ def goal_archive(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     product = product_for_editor(request.user, slug)
     goal = _goal(product, pk)
     services.goal_set_archived(
-        goal=goal, is_archived=request.POST.get("archived") != "0"
+        goal=goal,
+        is_archived=request.POST.get("archived") != "0",
+        actor=request.user,
     )
     return redirect("strategy:goal_detail", product.slug, goal.pk)
 

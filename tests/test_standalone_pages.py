@@ -27,7 +27,12 @@ from tests.roadmap.factories import (
     SuccessMetricFactory,
     TeamDependencyFactory,
 )
-from tests.strategy.factories import ApiTokenFactory, GoalFactory, ThemeFactory
+from tests.strategy.factories import (
+    ApiTokenFactory,
+    GoalFactory,
+    HistoryEntryFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +121,7 @@ def world(product, editor):
         "invitation": Invitation.objects.create(
             email="new@example.com", token_hash="0" * 64, expires_at=product.created_at
         ).pk,
+        "history_entry": HistoryEntryFactory(product=product, actor=editor).pk,
     }
 
 
@@ -137,6 +143,7 @@ PK_OF = {
     "metrics:keyresult_detail": "key_result",
     "metrics:keyresult_edit": "key_result",
     "metrics:checkin_create": "key_result",
+    "roadmap:history_reason": "history_entry",
     "roadmap:outcome_panel": "outcome",
     "roadmap:outcome_insights": "outcome",
     "roadmap:outcome_move_linked": "outcome",

@@ -25,7 +25,8 @@ from roadmap.models import (
     SuccessMetric,
     TeamDependency,
 )
-from strategy.models import ApiToken, Goal, Theme
+from strategy import history
+from strategy.models import ApiToken, Goal, HistoryEntry, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,8 @@ def database_state() -> dict[str, tuple]:
                 aggregates["deleted"] = Count("pk", filter=Q(deleted_at__isnull=False))
             if "read_at" in fields:
                 aggregates["read"] = Count("pk", filter=Q(read_at__isnull=False))
+            if "reason" in fields:
+                aggregates["reasons"] = Count("pk", filter=~Q(reason=""))
             if "revoked_at" in fields:
                 aggregates["revoked"] = Count("pk", filter=Q(revoked_at__isnull=False))
             state[model.__name__] = tuple(
@@ -164,6 +167,18 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = notification.pk
         if name == "roadmap:customer_request":
             kwargs.update(kind="outcome", pk=outcome.pk)
+        if name == "roadmap:history_reason":
+            # The product manager's own change: no one else may give its reason.
+            kwargs["pk"] = history.record(
+                product_id=product.pk,
+                actor=get_user_model().objects.get(username="pm"),
+                action=HistoryEntry.Action.MOVED,
+                kind=HistoryEntry.Kind.OUTCOME,
+                item=outcome,
+                field="horizon",
+                before="soon",
+                after=outcome.horizon,
+            ).pk
         if name == "roadmap:cell_cards":
             kwargs.update(kind="feature", horizon="soon")
         urls[name] = reverse(name, kwargs=kwargs)

@@ -71,6 +71,15 @@ class Toast:
     action_vals: str = ""
     # The card the page focuses once the action is done (Undo: the restored card).
     focus: str = ""
+    # Where a one-line reason for the change just made is posted (its
+    # history entry's reason form); empty when none is asked.
+    reason_url: str = ""
+
+
+def reason_url(product: Product, entry_id: int | None) -> str:
+    if entry_id is None:
+        return ""
+    return reverse("roadmap:history_reason", args=[product.slug, entry_id])
 
 
 def _card(product: Product, kind: str, pk: int) -> tuple[Any, Roadmap]:
@@ -420,6 +429,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
             key_result_values=kr_form.model_values() if kr_form else None,
             key_result_version=_key_result_version(request),
             actor=request.user,
+            reason=request.POST.get("reason", ""),
         )
     except StaleVersion:
         return _conflict(request, product, roadmap, kind, pk, form, kr_form)
@@ -487,7 +497,8 @@ def _conflict(
         target=f"{kind}-{pk}",
         rows=rows,
         posted=posted_values(
-            request.POST, exclude=["version", "kr_version", "loaded", "since"]
+            request.POST,
+            exclude=["version", "kr_version", "loaded", "since", "reason"],
         ),
         versions=versions,
         is_deleted=is_deleted,
@@ -544,8 +555,8 @@ def card_move(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     except StaleVersion:
         return _stale(request, product)
     toast = None
+    label = roadmap.horizon_label(card.horizon)
     if result.linked_elsewhere:
-        label = roadmap.horizon_label(card.horizon)
         count = result.linked_elsewhere
         toast = Toast(
             message=(
@@ -559,6 +570,15 @@ def card_move(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
                 "roadmap:outcome_move_linked", args=[product.slug, card.pk]
             ),
             action_vals=json.dumps({"version": card.version}),
+            reason_url=reason_url(product, result.entry_id),
+        )
+    elif result.horizon_changed:
+        # Every move between horizons asks why (drag and drop, the menu and
+        # the keyboard all end here).
+        toast = Toast(
+            message=f"Moved “{card}” to {label}.",
+            timeout=UNDO_MS,
+            reason_url=reason_url(product, result.entry_id),
         )
     cells = [_cell(kind, old_horizon), _cell(kind, card.horizon)]
     grown = _cell(kind, card.horizon) if card.horizon != old_horizon else None
@@ -604,7 +624,7 @@ def card_delete(
     if version is None:
         return _missing_version()
     try:
-        revision = services.card_delete(
+        deleted = services.card_delete(
             roadmap=roadmap, card=card, version=version, actor=request.user
         )
     except StaleVersion:
@@ -616,13 +636,14 @@ def card_delete(
         action_url=reverse("roadmap:card_restore", args=[product.slug, kind, pk]),
         action_vals=json.dumps({"version": card.version}),
         focus=f"{kind}-{pk}",
+        reason_url=reason_url(product, deleted.entry_id),
     )
     response = _changed(
         request,
         product,
         roadmap,
         _touched(kind, card),
-        revision,
+        deleted.revision,
         toast=toast,
         refresh=kind == "outcome",
     )

@@ -24,8 +24,9 @@ from roadmap.models import Insight, Outcome, Roadmap, TeamDependency
 from roadmap.services import CARD_MODELS
 from roadmap.views.board import TEMPLATE, board_page, roadmap_for
 from roadmap.views.cards import _missing_version, _version
+from strategy import timeline
 from strategy.concurrency import StaleVersion
-from strategy.models import Product
+from strategy.models import ItemKind, Product
 from strategy.permissions import can_edit, product_for_editor, product_for_viewer
 
 
@@ -93,6 +94,14 @@ def render_panel(
         "dependency_form": dependency_form
         or TeamDependencyForm(auto_id=f"id_dep{outcome.pk}_%s"),
         "message": message,
+        **timeline.item_context(
+            product,
+            ItemKind.OUTCOME,
+            outcome.pk,
+            "outcome",
+            {value: label for value, label, _ in roadmap.horizons},
+        ),
+        "history_level": 3,
     }
     return _panel_response(request, product, "outcome-panel", context, status=status)
 

@@ -85,7 +85,7 @@ def share_link_revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespo
     link = get_object_or_404(
         ShareLink.objects.filter(revoked_at__isnull=True), product=product, pk=pk
     )
-    sharing.share_link_revoke(link=link)
+    sharing.share_link_revoke(link=link, actor=request.user)
     messages.success(request, f"Revoked “{link.label}”. The link no longer opens.")
     return redirect("roadmap:share_links", product.slug)
 

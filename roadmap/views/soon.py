@@ -20,6 +20,7 @@ from django.views.decorators.http import (
 from django.views.decorators.vary import vary_on_headers
 
 from config.types import HtmxHttpRequest
+from roadmap import services
 from roadmap.forms import CustomerRequestForm, SoonFilterForm
 from roadmap.models import Feature, InsightSource, Outcome
 from roadmap.soon import load_soon_kit, mark_seen, soon_item
@@ -118,13 +119,14 @@ def customer_request(
         form = CustomerRequestForm(request.POST)
         if form.is_valid():
             insight = form.save(commit=False)
-            insight.product = product
             insight.author = request.user
             if kind == "outcome":
                 insight.outcome = Outcome(pk=pk)
             else:
                 insight.feature = Feature(pk=pk)
-            insight.save()
+            services.insight_create(
+                product=product, insight=insight, actor=request.user
+            )
             message = f"Request from {insight.account} logged."
             if not request.htmx:
                 messages.success(request, message)

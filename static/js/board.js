@@ -775,7 +775,15 @@
 
   // Toasts ----------------------------------------------------------------
   function armToasts() {
-    document.querySelectorAll(".toast[data-timeout]:not([data-armed])").forEach(function (el) {
+    var fresh = document.querySelectorAll(".toast[data-timeout]:not([data-armed])");
+    // A newer change replaces an older toast that only asked for a reason,
+    // unless that one is being answered.
+    if (fresh.length) {
+      document.querySelectorAll(".toast[data-armed][data-reason-only]").forEach(function (el) {
+        if (!el.contains(document.activeElement)) el.remove();
+      });
+    }
+    fresh.forEach(function (el) {
       el.dataset.armed = "1";
       var timer = setTimeout(function () { dismiss(el); }, Number(el.dataset.timeout));
       el.addEventListener("mouseenter", function () { clearTimeout(timer); });
@@ -785,10 +793,42 @@
       });
     });
   }
+  // A toast's "Add a reason": R opens the newest one's form (it takes the
+  // focus); saving it or Esc gives the focus back to the board.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var reason = target.closest && target.closest("[data-toast-reason]");
+    if (reason && event.key === "Escape") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      reason.open = false;
+      focusItem(currentItem());
+      return;
+    }
+    if (event.key !== "r" && event.key !== "R") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(target)) return;
+    if (keysDialog && keysDialog.open) return;
+    var all = document.querySelectorAll("#toasts [data-toast-reason]");
+    if (!all.length) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var details = all[all.length - 1];
+    details.open = true;
+    var input = details.querySelector("input[name=reason]");
+    if (input) input.focus();
+  }, true);
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("[data-toast-reason]") || !details.open) return;
+    var input = details.querySelector("input[name=reason]");
+    if (input) input.focus();
+  }, true);
+
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.hasAttribute) return;
 
+    if (elt.closest && elt.closest("[data-toast-reason]")) focusItem(currentItem());
     if (elt.hasAttribute("data-dismiss-after")) dismiss(elt.closest(".toast"));
     if (elt.hasAttribute("data-remove-after") && event.detail.successful) {
       elt.closest("li").remove();

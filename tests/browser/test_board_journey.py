@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from roadmap.models import ChangeEntry, Feature
+from roadmap.models import Feature
+from strategy.models import HistoryEntry
 from tests.roadmap.factories import RoadmapFactory
 from tests.strategy.factories import ProductFactory, UserFactory
 
@@ -96,7 +97,7 @@ def test_a_product_manager_shapes_the_roadmap_while_a_colleague_watches(
     feature = Feature.objects.get()
     assert feature.horizon == "soon"
     assert not feature.is_deleted
-    assert set(ChangeEntry.objects.values_list("action", flat=True)) == {
+    assert set(HistoryEntry.objects.values_list("action", flat=True)) == {
         "created",
         "moved",
         "updated",

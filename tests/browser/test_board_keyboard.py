@@ -18,7 +18,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from roadmap.board import FIRST_PAGE
-from roadmap.models import ChangeEntry, Feature
+from roadmap.models import Feature
+from strategy.models import HistoryEntry
 from tests.roadmap.factories import (
     ChallengeFactory,
     FeatureFactory,
@@ -274,7 +275,7 @@ def test_a_product_manager_shapes_the_roadmap_with_the_keyboard_only(
     assert feature.horizon == "future"
     assert not feature.is_deleted
     assert {"created", "updated", "moved", "deleted", "restored"} <= set(
-        ChangeEntry.objects.values_list("action", flat=True)
+        HistoryEntry.objects.values_list("action", flat=True)
     )
     print(f"\nKeyboard journey: {keys.count} key presses")  # noqa: T201
     assert keys.count <= 30

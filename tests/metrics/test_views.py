@@ -249,8 +249,9 @@ def test_metric_detail_query_count_is_constant(
     KeyResultFactory.create_batch(3, metric=metric)
     measure(metric, range(count))
 
-    # user (the session is cached), product, metric, measurements, key results, editors
-    with django_assert_num_queries(6):
+    # user (the session is cached), product, metric, measurements, key results,
+    # editors, the metric's history
+    with django_assert_num_queries(7):
         viewer_client.get(metric.get_absolute_url())
 
 

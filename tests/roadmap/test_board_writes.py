@@ -12,14 +12,13 @@ from django.utils import timezone
 from metrics.models import KeyResult
 from roadmap.models import (
     Challenge,
-    ChangeEntry,
     Feature,
     Outcome,
     SuccessMetric,
     TeamDependency,
 )
 from roadmap.services import as_json
-from strategy.models import Product
+from strategy.models import HistoryEntry, Product
 from tests.metrics.factories import MetricFactory
 from tests.roadmap.factories import (
     ChallengeFactory,
@@ -96,8 +95,8 @@ def test_card_create_adds_a_feature_at_the_end_of_its_cell(
     assert created.outcome == outcome
     assert created.position > feature.position
     assert revision(product) == before + 1
-    entry = ChangeEntry.objects.get(card_id=created.pk, card_type="feature")
-    assert entry.action == ChangeEntry.Action.CREATED
+    entry = HistoryEntry.objects.get(item_id=created.pk, item_kind="feature")
+    assert entry.action == HistoryEntry.Action.CREATED
     assert entry.actor == editor
 
 
@@ -247,14 +246,14 @@ def test_card_edit_saves_and_records_from_and_to(
     assert outcome.title == "Visitors love it"
     assert outcome.version == 2
     assert list(outcome.teams.all()) == [team]
-    title = ChangeEntry.objects.get(card_id=outcome.pk, field="title")
+    title = HistoryEntry.objects.get(item_id=outcome.pk, field="title")
     assert (title.before, title.after, title.actor) == (
         "Visitors see value",
         "Visitors love it",
         editor,
     )
-    teams = ChangeEntry.objects.get(card_id=outcome.pk, field="teams")
-    assert teams.action == ChangeEntry.Action.LINKED
+    teams = HistoryEntry.objects.get(item_id=outcome.pk, field="teams")
+    assert teams.action == HistoryEntry.Action.LINKED
     assert teams.after == [{"id": team.pk, "label": "Growth"}]
 
 
@@ -279,7 +278,7 @@ def test_card_edit_sets_the_customer_safe_summary_of_a_feature(
     feature.refresh_from_db()
     assert feature.customer_summary == "Your first outfit in a minute."
     assert feature.is_customer_visible
-    entry = ChangeEntry.objects.get(card_id=feature.pk, field="is_customer_visible")
+    entry = HistoryEntry.objects.get(item_id=feature.pk, field="is_customer_visible")
     assert (entry.before, entry.after) == (False, True)
 
 
@@ -299,8 +298,8 @@ def test_card_edit_links_a_feature_to_an_outcome(editor_client, product, outcome
 
     feature.refresh_from_db()
     assert feature.outcome == outcome
-    entry = ChangeEntry.objects.get(card_id=feature.pk, field="outcome")
-    assert entry.action == ChangeEntry.Action.LINKED
+    entry = HistoryEntry.objects.get(item_id=feature.pk, field="outcome")
+    assert entry.action == HistoryEntry.Action.LINKED
     assert entry.after == {"id": outcome.pk, "label": outcome.title}
 
 
@@ -327,7 +326,10 @@ def test_card_edit_key_result_card(editor_client, product, outcome):
     card.refresh_from_db()
     assert kr.target == Decimal("900")
     assert card.outcome == outcome
-    assert ChangeEntry.objects.filter(card_id=card.pk, field="target").exists()
+    # The key result's own history keeps the change, under its own reference.
+    assert HistoryEntry.objects.filter(
+        item_kind="key_result", item_id=kr.pk, field="target"
+    ).exists()
 
 
 def test_card_edit_refuses_to_overwrite_a_key_result_changed_on_its_own_page(
@@ -384,7 +386,7 @@ def test_card_edit_invalid_keeps_everything_typed(editor_client, product, outcom
     assert '<option value="low" selected>' in content
     assert outcome.title == "Visitors see value"
     assert outcome.version == 1
-    assert not ChangeEntry.objects.exists()
+    assert not HistoryEntry.objects.exists()
 
 
 def test_card_edit_without_version_is_refused(editor_client, product, outcome):
@@ -514,7 +516,7 @@ def test_card_move_to_another_horizon_before_a_card(
     assert response.status_code == 200
     assert order == ["First", "Style quiz", "Second"]
     assert feature.version == 2
-    entry = ChangeEntry.objects.get(card_id=feature.pk, action="moved")
+    entry = HistoryEntry.objects.get(item_id=feature.pk, action="moved")
     assert (entry.field, entry.before, entry.after, entry.actor) == (
         "horizon",
         "current",
@@ -584,7 +586,7 @@ def test_outcome_move_linked_moves_challenges_key_results_and_features(
     for card in (challenge, metric, feature):
         card.refresh_from_db()
         assert card.horizon == "soon"
-    assert ChangeEntry.objects.filter(action="moved").count() == 3
+    assert HistoryEntry.objects.filter(action="moved").count() == 3
 
 
 def test_outcome_move_linked_stale_version_is_refused(
@@ -626,7 +628,7 @@ def test_card_move_stale_version_is_refused(editor_client, product, feature):
     assert response.status_code == 409
     assert "Someone changed this card" in response.content.decode()
     assert feature.horizon == "current"
-    assert not ChangeEntry.objects.exists()
+    assert not HistoryEntry.objects.exists()
 
 
 # Deleting and undoing ------------------------------------------------------------
@@ -646,7 +648,7 @@ def test_card_delete_soft_deletes_and_offers_undo(editor_client, product, featur
     assert "Undo" in content
     assert url(product, "card_restore", "feature", feature.pk) in content
     assert 'data-timeout="12000"' in content
-    assert ChangeEntry.objects.filter(card_id=feature.pk, action="deleted").exists()
+    assert HistoryEntry.objects.filter(item_id=feature.pk, action="deleted").exists()
 
 
 def test_card_restore_undoes_a_delete_exactly(editor_client, product, outcome, feature):
@@ -677,7 +679,7 @@ def test_card_restore_undoes_a_delete_exactly(editor_client, product, outcome, f
         reverse("roadmap:board", args=[product.slug])
     ).content.decode()
     assert board.index("Style quiz") < board.index("After")
-    assert ChangeEntry.objects.filter(card_id=feature.pk, action="restored").exists()
+    assert HistoryEntry.objects.filter(item_id=feature.pk, action="restored").exists()
 
 
 def test_card_restore_of_a_live_card_is_a_conflict(editor_client, product, feature):
@@ -749,8 +751,8 @@ def test_card_link_unlinks_a_feature_and_answers_with_the_panel(
     assert feature.outcome is None
     assert "Visitors see value" in response.content.decode()
     assert (
-        ChangeEntry.objects.get(card_id=feature.pk).action
-        == ChangeEntry.Action.UNLINKED
+        HistoryEntry.objects.get(item_id=feature.pk).action
+        == HistoryEntry.Action.UNLINKED
     )
 
 
@@ -862,8 +864,8 @@ def test_dependency_create_adds_a_team_dependency(editor_client, product, outcom
     assert "Needs events" in response.content.decode()
     assert TeamDependency.objects.get().team == team
     assert (
-        ChangeEntry.objects.get(field="dependencies").action
-        == ChangeEntry.Action.LINKED
+        HistoryEntry.objects.get(field="dependencies").action
+        == HistoryEntry.Action.LINKED
     )
 
 
@@ -909,8 +911,8 @@ def test_dependency_delete_removes_it(editor_client, product, outcome):
     assert response.status_code == 200
     assert not TeamDependency.objects.exists()
     assert (
-        ChangeEntry.objects.get(field="dependencies").action
-        == ChangeEntry.Action.UNLINKED
+        HistoryEntry.objects.get(field="dependencies").action
+        == HistoryEntry.Action.UNLINKED
     )
 
 
@@ -1038,7 +1040,7 @@ def test_write_endpoints_refuse_viewers(viewer_client, product, name):
 
     assert response.status_code == 403
     assert revision(product) == before
-    assert not ChangeEntry.objects.exists()
+    assert not HistoryEntry.objects.exists()
 
 
 @pytest.mark.parametrize("name", WRITE_NAMES)
@@ -1065,7 +1067,7 @@ def test_write_endpoints_work_for_editors(editor_client, product, name):
 
     assert response.status_code == 200
     assert revision(product) == before + 1
-    assert ChangeEntry.objects.exists()
+    assert HistoryEntry.objects.exists()
 
 
 @pytest.mark.parametrize("path_name", ["card_create", "card_edit"])
@@ -1087,10 +1089,12 @@ def test_change_entries_have_who_what_from_to_and_when(
         headers=HTMX,
     )
 
-    entry = ChangeEntry.objects.get()
+    entry = HistoryEntry.objects.get()
     assert entry.actor == editor
-    assert entry.card_type == "feature"
-    assert entry.card_title == "Style quiz"
+    assert entry.item_kind == "feature"
+    assert entry.item_id == feature.pk
+    assert entry.item_title == "Style quiz"
+    assert entry.product == product
     assert (entry.before, entry.after) == ("current", "future")
     assert timezone.now() - entry.created_at < dt.timedelta(minutes=1)
 

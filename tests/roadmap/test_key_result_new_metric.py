@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from metrics.models import KeyResult, Metric
 from roadmap import services
-from roadmap.models import ChangeEntry, SuccessMetric
-from strategy.models import Product
+from roadmap.models import SuccessMetric
+from strategy.models import HistoryEntry, Product
 from tests.metrics.factories import MetricFactory
 from tests.roadmap.factories import OutcomeFactory
 
@@ -93,7 +93,14 @@ def test_a_new_metric_and_its_key_result_are_made_in_one_submit(
     assert card.key_result.goal == outcome.goal
     assert card.key_result.target == Decimal("300")
     assert Product.objects.get(pk=product.pk).revision == before + 1
-    assert ChangeEntry.objects.filter(action="created").count() == 1
+    created = HistoryEntry.objects.filter(action="created")
+    assert sorted(created.values_list("item_kind", "item_id")) == sorted(
+        [
+            ("key_result", card.key_result.pk),
+            ("metric", metric.pk),
+            ("success_metric", card.pk),
+        ]
+    )
     assert "Increase saved outfits from 100 to 300" in response.content.decode()
 
 

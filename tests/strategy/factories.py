@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from strategy.models import ApiToken, Company, Goal, Product, Theme
+from strategy.models import ApiToken, Company, Goal, HistoryEntry, Product, Theme
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -78,3 +78,21 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     secret = factory.Sequence(lambda n: f"ns_test-secret-{n}")
     token_hash = factory.LazyAttribute(lambda o: ApiToken.hash_secret(o.secret))
     hint = factory.LazyAttribute(lambda o: o.secret[:9])
+
+
+class HistoryEntryFactory(factory.django.DjangoModelFactory):
+    """A move of an outcome to Soon; pass `created_at=` for an older one."""
+
+    class Meta:
+        model = HistoryEntry
+
+    product = factory.SubFactory(ProductFactory)
+    actor = factory.SubFactory(UserFactory)
+    action = HistoryEntry.Action.MOVED
+    item_kind = HistoryEntry.Kind.OUTCOME
+    item_id = factory.Sequence(lambda n: n + 1)
+    item_title = "Outfits saved per week"
+    field = "horizon"
+    before = "current"
+    after = "soon"
+    horizon = "soon"

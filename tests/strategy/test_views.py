@@ -139,8 +139,9 @@ def test_goal_detail_query_count_is_constant(
     KeyResultFactory.create_batch(outcome_count, metric=metric, goal=goal)
     OutcomeFactory.create_batch(outcome_count, roadmap=product.roadmap, goal=goal)
 
-    # user (the session is cached), product, goal, editors, key results, outcomes, roadmap
-    with django_assert_num_queries(7):
+    # user (the session is cached), product, goal, editors, key results, outcomes,
+    # roadmap, the goal's history
+    with django_assert_num_queries(8):
         response = viewer_client.get(
             reverse("strategy:goal_detail", args=[product.slug, goal.pk])
         )
