@@ -23,7 +23,9 @@ class HistoryRow:
     """One entry as the timeline shows it."""
 
     entry: HistoryEntry
+    # What happened, around the item's name: "moved the outcome" … "to Soon".
     summary: str
+    summary_end: str
     before: str
     after: str
     url: str
@@ -54,22 +56,24 @@ def describe(value: Any, labels: dict[str, str]) -> str:
     return labels.get(text, text)
 
 
-def _summary(entry: HistoryEntry, labels: dict[str, str]) -> str:
+def _summary(entry: HistoryEntry, labels: dict[str, str]) -> tuple[str, str]:
+    """Say what happened around the item's name: (before it, after it)."""
     kind = entry.get_item_kind_display().lower()
     field = entry.field.replace("_", " ")
     if entry.is_move:
-        return f"moved the {kind} to {labels.get(entry.horizon, entry.horizon)}"
+        horizon = labels.get(entry.horizon) or entry.horizon.title()
+        return f"moved the {kind}", f"to {horizon}"
     if entry.action == HistoryEntry.Action.MOVED:
-        return f"reordered the {kind}"
+        return f"reordered the {kind}", "in its cell"
     verb = entry.get_action_display().lower()
     if field and entry.action in (
         HistoryEntry.Action.LINKED,
         HistoryEntry.Action.UNLINKED,
     ):
-        return f"{verb} the {kind}'s {field}"
+        return f"{verb} the {field} of the {kind}", ""
     if field:
-        return f"changed the {kind}'s {field}"
-    return f"{verb} the {kind}"
+        return f"changed the {field} of the {kind}", ""
+    return f"{verb} the {kind}", ""
 
 
 def item_url(product: Product, entry: HistoryEntry) -> str:
@@ -102,7 +106,8 @@ def rows(
     return [
         HistoryRow(
             entry=entry,
-            summary=_summary(entry, labels),
+            summary=_summary(entry, labels)[0],
+            summary_end=_summary(entry, labels)[1],
             before=describe(entry.before, labels),
             after=describe(entry.after, labels),
             url=item_url(product, entry),

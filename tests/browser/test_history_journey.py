@@ -77,7 +77,9 @@ def test_an_editor_moves_an_outcome_with_a_reason_and_a_stakeholder_reads_it(
     reader.get_by_role("button", name="Filter").click()
     row = reader.locator(f"#history-{entry.pk}")
     expect(row).to_contain_text("Priya")
-    expect(row).to_contain_text("moved the outcome to Next quarter")
+    expect(row).to_contain_text(
+        "moved the outcome “Outfits people wear” to Next quarter"
+    )
     expect(row).to_contain_text(REASON)
     assert reader.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth"
