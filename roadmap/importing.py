@@ -38,7 +38,6 @@ from roadmap.models import (
     HORIZON_VALUES,
     Challenge,
     ChallengeStatus,
-    ChangeEntry,
     DependencyStatus,
     Feature,
     FeatureEffort,
@@ -54,7 +53,15 @@ from roadmap.models import (
     TeamDependency,
 )
 from roadmap.schemas import PLAN_SCHEMA_VERSION, PlanDoc
-from strategy.models import Goal, GoalStatus, Product, Theme
+from strategy.history import record
+from strategy.models import (
+    Goal,
+    GoalStatus,
+    HistoryAction,
+    ItemKind,
+    Product,
+    Theme,
+)
 from strategy.revision import every_plan_changed, plan_changed
 
 # An upload larger than this is refused before it is read; the large
@@ -994,16 +1001,20 @@ class Importer:
                 lambda c: c.position,
             )
         self.remove()
-        ChangeEntry.objects.create(
-            roadmap=roadmap,
+        # One entry for the whole import: the history names the import and
+        # its counts rather than thousands of rows written at once.
+        changes = self.changes
+        record(
+            product_id=product.pk,
             actor=self.actor,
-            action=ChangeEntry.Action.UPDATED,
-            card_type=ChangeEntry.CardType.ROADMAP,
-            card_title="Plan imported",
+            action=HistoryAction.UPDATED,
+            kind=ItemKind.ROADMAP,
+            item_id=roadmap.pk,
+            title=f"Plan imported: {changes.summary()}",
             after={
-                "created": self.changes.created,
-                "changed": self.changes.changed,
-                "removed": self.changes.removed,
+                "created": changes.created,
+                "changed": changes.changed,
+                "removed": changes.removed,
             },
         )
 

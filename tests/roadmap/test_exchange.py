@@ -39,7 +39,6 @@ from roadmap.importing import (
 from roadmap.models import (
     HORIZON_VALUES,
     Challenge,
-    ChangeEntry,
     Feature,
     Outcome,
     Roadmap,
@@ -48,7 +47,7 @@ from roadmap.models import (
     TeamDependency,
 )
 from roadmap.schemas import PLAN_SCHEMA_VERSION
-from strategy.models import Goal, Product
+from strategy.models import Goal, HistoryEntry, Product
 from tests.metrics.factories import (
     CheckInFactory,
     KeyResultFactory,
@@ -600,8 +599,9 @@ def test_import_as_a_new_product_bumps_its_revision_and_records_it(plan):
     assert product.revision > 1
     assert result.created == 12
     assert result.removed == 0
-    entry = ChangeEntry.objects.get(roadmap__product=product)
-    assert entry.card_type == "roadmap"
+    entry = HistoryEntry.objects.get(product=product)
+    assert entry.item_kind == "roadmap"
+    assert entry.item_title == "Plan imported: 12 created, 0 changed, 0 removed"
     assert entry.after["created"] == 12
     # Teams are shared: the existing team is used, not copied.
     assert Team.objects.filter(name="Platform").count() == 1
@@ -1010,3 +1010,10 @@ def test_cards_sharing_a_position_keep_the_documents_order(plan):
     plan_import(doc=read_plan(json.dumps(data)), product=plan)
     soon = [c for c in plan_document(plan).board.challenges if c.horizon == "soon"]
     assert [(c.title, c.position) for c in soon] == [("Second", 0), ("First", 1)]
+
+
+def test_the_history_names_the_import(plan, editor_client, editor):
+    plan_import(doc=read_plan(export_json(plan)), product=plan, actor=editor)
+    page = editor_client.get(reverse("roadmap:history", args=[plan.slug]))
+    assert page.status_code == 200
+    assert "Plan imported: 0 created, 0 changed, 0 removed" in page.content.decode()
