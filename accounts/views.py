@@ -147,7 +147,7 @@ def invitation_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def invitation_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_superuser(request)
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(Invitation.objects.pending(timezone.now()), pk=pk)
     services.invitation_revoke(invitation=invitation)
     messages.success(request, f"Revoked the invitation to {invitation.email}.")
     return redirect("accounts:invitation_list")

@@ -255,3 +255,18 @@ def test_an_email_that_cannot_be_sent_still_shows_the_link(admin_client, monkeyp
     page = response.content.decode()
     assert "The email could not be sent" in page
     assert link_in(page)
+
+
+def test_an_accepted_invitation_cannot_be_revoked(admin_client, admin_user):
+    invitation, secret = invite(admin_user)
+    Client().post(
+        f"/accounts/join/{secret}/",
+        {"username": "dana", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    response = admin_client.post(f"/accounts/invitations/{invitation.pk}/revoke/")
+
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert invitation.accepted_at is not None
