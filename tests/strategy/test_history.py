@@ -376,6 +376,42 @@ def outcome_teams_linked(product, editor):
     return outcome
 
 
+def outcome_linked_to_a_goal(product, editor):
+    outcome = OutcomeFactory(roadmap=product.roadmap, goal=None)
+    board_services.card_update(
+        roadmap=product.roadmap,
+        card=outcome,
+        version=outcome.version,
+        values={"goal": GoalFactory(product=product)},
+        actor=editor,
+    )
+    return outcome
+
+
+def feature_linked_to_a_team(product, editor):
+    feature = FeatureFactory(roadmap=product.roadmap, team=None)
+    board_services.card_update(
+        roadmap=product.roadmap,
+        card=feature,
+        version=feature.version,
+        values={"team": TeamFactory()},
+        actor=editor,
+    )
+    return feature
+
+
+def success_metric_created(product, editor):
+    outcome = OutcomeFactory(roadmap=product.roadmap)
+    return board_services.card_create(
+        roadmap=product.roadmap,
+        card=SuccessMetricFactory.build(outcome=outcome, key_result=None),
+        actor=editor,
+        key_result=KeyResultFactory.build(
+            metric=MetricFactory(product=product), goal=None
+        ),
+    )
+
+
 def dependency_added(product, editor):
     outcome = OutcomeFactory(roadmap=product.roadmap)
     board_services.dependency_add(
@@ -469,6 +505,14 @@ SCENARIOS: dict[str, tuple[Scenario, str, str, str]] = {
     ),
     "check-in created": (check_in_created, "check_in", "created", ""),
     "outcome teams linked": (outcome_teams_linked, "outcome", "linked", "teams"),
+    "outcome linked to a goal": (outcome_linked_to_a_goal, "outcome", "linked", "goal"),
+    "feature linked to a team": (feature_linked_to_a_team, "feature", "linked", "team"),
+    "success_metric created": (
+        success_metric_created,
+        "success_metric",
+        "created",
+        "",
+    ),
     "dependency added": (dependency_added, "outcome", "linked", "dependencies"),
     "dependency removed": (dependency_removed, "outcome", "unlinked", "dependencies"),
     "insight created": (insight_created, "insight", "created", ""),
