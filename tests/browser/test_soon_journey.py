@@ -90,9 +90,11 @@ def test_sales_filters_the_kit_copies_a_blurb_and_logs_a_request_the_editor_sees
     login(page, "pm")
     page.goto(f"{live_server.url}/products/{product.slug}/roadmap/")
     page.locator(f"#outcome-{digest.pk}").click(position={"x": 20, "y": 60})
-    panel = page.locator("#side-panel")
-    expect(panel.get_by_text("Wants the digest for its VIPs")).to_be_visible()
-    expect(panel.get_by_text("Acme Retail")).to_be_visible()
+    requests = page.locator("#side-panel .panel-section").filter(
+        has=page.get_by_role("heading", name="Customer requests and insights")
+    )
+    expect(requests.get_by_text("Wants the digest for its VIPs")).to_be_visible()
+    expect(requests.get_by_text("Acme Retail")).to_be_visible()
     editor.close()
 
 
