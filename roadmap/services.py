@@ -35,8 +35,6 @@ from strategy.history import as_json
 from strategy.models import HistoryAction, HistoryEntry, ItemKind, Product
 from strategy.revision import plan_changed
 
-__all__ = ["as_json"]
-
 BoardCard = Outcome | Challenge | SuccessMetric | Feature
 
 CARD_MODELS: dict[str, type[BoardCard]] = {
@@ -591,11 +589,8 @@ def insight_create(*, product: Product, insight: Insight, actor: Any) -> Insight
         actor=actor,
         item=insight,
         kind=ItemKind.INSIGHT,
-        after={
-            "account": insight.account,
-            "source": insight.source,
-            "text": insight.text,
-        },
+        # The entry's title carries the start of the text.
+        after={"account": insight.account, "source": insight.source},
         parent=(target, insight.outcome_id or insight.feature_id),
     )
     return insight
