@@ -6,7 +6,6 @@ from django.contrib import admin
 
 from roadmap.models import (
     Challenge,
-    ChangeEntry,
     Feature,
     Insight,
     Outcome,
@@ -101,23 +100,6 @@ class InsightAdmin(PlanRevisionAdmin):
 
     def product_id_of(self, obj: Insight) -> int | None:
         return obj.product_id
-
-
-@admin.register(ChangeEntry)
-class ChangeEntryAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "roadmap",
-        "actor",
-        "action",
-        "card_type",
-        "card_title",
-    ]
-    list_filter = ["roadmap", "action", "card_type"]
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        # The change log is a record of what happened; it is not edited.
-        return False
 
 
 @admin.register(ShareLink)

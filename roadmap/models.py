@@ -536,54 +536,6 @@ class Insight(models.Model):
         return self.text[:60]
 
 
-class ChangeEntry(models.Model):
-    """The board's former change log, superseded by strategy.HistoryEntry.
-
-    Its rows were copied into the product history (migration 0007). Only the
-    plan import still writes here until it records through strategy.history;
-    then this model and its table go.
-    """
-
-    class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        UPDATED = "updated", "Updated"
-        MOVED = "moved", "Moved"
-        DELETED = "deleted", "Deleted"
-        RESTORED = "restored", "Restored"
-        LINKED = "linked", "Linked"
-        UNLINKED = "unlinked", "Unlinked"
-
-    class CardType(models.TextChoices):
-        OUTCOME = "outcome", "Outcome"
-        CHALLENGE = "challenge", "Challenge"
-        SUCCESS_METRIC = "success_metric", "Success metric"
-        FEATURE = "feature", "Feature"
-        ROADMAP = "roadmap", "Roadmap"
-
-    roadmap = models.ForeignKey(
-        Roadmap, on_delete=models.CASCADE, related_name="changes"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    action = models.CharField(max_length=10, choices=Action)
-    card_type = models.CharField(max_length=20, choices=CardType)
-    card_id = models.PositiveBigIntegerField(null=True, blank=True)
-    card_title = models.CharField(max_length=300, blank=True)
-    field = models.CharField(max_length=50, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name_plural = "change entries"
-        indexes = [models.Index(fields=["roadmap", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.card_type} {self.card_title}"
-
-
 class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
     def for_list(self) -> Self:
         """Fetch everything the management page shows, in one query."""

@@ -256,6 +256,7 @@
     var card = button.closest("[data-card]");
     if (!card) return;
     closeMenu();
+    dropReasonToasts(); // the person has moved on; the toast would cover the menu
     var slot = document.createElement("div");
     slot.className = "menu-slot";
     button.after(slot);
@@ -774,15 +775,16 @@
   document.addEventListener("dragend", endDrag);
 
   // Toasts ----------------------------------------------------------------
+  function dropReasonToasts() {
+    document.querySelectorAll(".toast[data-armed][data-reason-only]").forEach(function (el) {
+      if (!el.contains(document.activeElement)) el.remove();
+    });
+  }
   function armToasts() {
     var fresh = document.querySelectorAll(".toast[data-timeout]:not([data-armed])");
     // A newer change replaces an older toast that only asked for a reason,
     // unless that one is being answered.
-    if (fresh.length) {
-      document.querySelectorAll(".toast[data-armed][data-reason-only]").forEach(function (el) {
-        if (!el.contains(document.activeElement)) el.remove();
-      });
-    }
+    if (fresh.length) dropReasonToasts();
     fresh.forEach(function (el) {
       el.dataset.armed = "1";
       var timer = setTimeout(function () { dismiss(el); }, Number(el.dataset.timeout));

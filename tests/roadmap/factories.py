@@ -4,7 +4,6 @@ import factory
 
 from roadmap.models import (
     Challenge,
-    ChangeEntry,
     Feature,
     Insight,
     Outcome,
@@ -98,17 +97,6 @@ class InsightFactory(factory.django.DjangoModelFactory):
     account = "Contoso Retail"
     text = "Customers ask for outfit suggestions by occasion."
     author = factory.SubFactory(UserFactory)
-
-
-class ChangeEntryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ChangeEntry
-
-    roadmap = factory.SubFactory(RoadmapFactory)
-    actor = factory.SubFactory(UserFactory)
-    action = ChangeEntry.Action.UPDATED
-    card_type = ChangeEntry.CardType.OUTCOME
-    card_title = "Outcome"
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):

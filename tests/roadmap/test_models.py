@@ -7,7 +7,6 @@ from django.utils import timezone
 from roadmap.models import Feature, Horizon, Outcome, Roadmap
 from tests.roadmap.factories import (
     ChallengeFactory,
-    ChangeEntryFactory,
     FeatureFactory,
     InsightFactory,
     OutcomeFactory,
@@ -159,11 +158,3 @@ def test_insight_text_must_not_be_blank():
 def test_insight_source_must_be_known():
     with pytest.raises(IntegrityError):
         InsightFactory(source="gossip")
-
-
-def test_change_entries_are_listed_newest_first():
-    roadmap = RoadmapFactory()
-    older = ChangeEntryFactory(roadmap=roadmap)
-    newer = ChangeEntryFactory(roadmap=roadmap)
-
-    assert list(roadmap.changes.all()) == [newer, older]

@@ -8,20 +8,18 @@ the kind of item, its id, the action and the field.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from metrics import services as metric_services
 from metrics.models import Measurement
 from roadmap import services as board_services
 from roadmap import sharing
-from roadmap.models import ChangeEntry, Feature, Insight, Outcome, ShareLink
+from roadmap.models import Feature, Insight, Outcome, ShareLink
 from strategy import history
 from strategy import services as strategy_services
 from strategy.models import HistoryEntry
@@ -32,7 +30,6 @@ from tests.metrics.factories import (
 )
 from tests.roadmap.factories import (
     ChallengeFactory,
-    ChangeEntryFactory,
     FeatureFactory,
     OutcomeFactory,
     SuccessMetricFactory,
@@ -722,39 +719,3 @@ def test_add_reason_refuses_after_the_window(editor):
     entry.refresh_from_db()
     assert stored is False
     assert entry.reason == ""
-
-
-# The former change log ------------------------------------------------------
-
-
-def test_the_data_migration_copies_change_entries_into_the_history(product, editor):
-    outcome = OutcomeFactory(roadmap=product.roadmap)
-    change = ChangeEntryFactory(
-        roadmap=product.roadmap,
-        actor=editor,
-        action=ChangeEntry.Action.MOVED,
-        card_type=ChangeEntry.CardType.OUTCOME,
-        card_id=outcome.pk,
-        card_title="Shoppers save outfits",
-        field="horizon",
-        before="current",
-        after="soon",
-    )
-    migration = importlib.import_module(
-        "roadmap.migrations.0007_change_entries_into_history"
-    )
-
-    migration.copy_changes(apps, None)
-
-    entry = HistoryEntry.objects.get()
-    assert entry.product_id == product.pk
-    assert entry.actor == editor
-    assert (entry.action, entry.item_kind, entry.item_id) == (
-        "moved",
-        "outcome",
-        outcome.pk,
-    )
-    assert entry.item_title == "Shoppers save outfits"
-    assert (entry.field, entry.before, entry.after) == ("horizon", "current", "soon")
-    assert entry.horizon == "soon"
-    assert entry.created_at == change.created_at
