@@ -49,15 +49,13 @@ def metric_create(
 def metric_update(
     *, metric: Metric, version: int, values: Mapping[str, Any], actor: Any = None
 ) -> Metric:
-    plan_changed(metric.product_id)
-    changed = history.changes(history.saved(metric), values)
-    update_if_version(metric, version=version, values=values)
-    history.record_changes(
+    history.update_recorded(
         product_id=metric.product_id,
-        actor=actor,
         kind=ItemKind.METRIC,
         item=metric,
-        changed=changed,
+        version=version,
+        values=values,
+        actor=actor,
     )
     return metric
 
@@ -158,16 +156,13 @@ def key_result_update(
     actor: Any = None,
 ) -> KeyResult:
     # The form offers the product's metrics only, so the product stays.
-    product_id = key_result.metric.product_id
-    plan_changed(product_id)
-    changed = history.changes(history.saved(key_result), values)
-    update_if_version(key_result, version=version, values=values)
-    history.record_changes(
-        product_id=product_id,
-        actor=actor,
+    history.update_recorded(
+        product_id=key_result.metric.product_id,
         kind=ItemKind.KEY_RESULT,
         item=key_result,
-        changed=changed,
+        version=version,
+        values=values,
+        actor=actor,
     )
     return key_result
 

@@ -17,7 +17,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from strategy.concurrency import update_if_version
 from strategy.models import HistoryAction, HistoryEntry, ItemKind
+from strategy.revision import plan_changed
 
 REASON_WINDOW = dt.timedelta(minutes=10)
 REASON_MAX = 300
@@ -293,3 +295,32 @@ def add_reason(*, entry: HistoryEntry, user: Any, reason: str) -> bool:
     if stored_rows:
         entry.reason = reason
     return bool(stored_rows)
+
+
+def update_recorded(
+    *,
+    product_id: int,
+    kind: str,
+    item: models.Model,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any,
+    reasons: Mapping[str, str] | None = None,
+) -> int:
+    """Save an edit made at `version` and record each changed field.
+
+    The plan is marked changed first, which locks it, so the values read as
+    "before" cannot move meanwhile. Return the plan's new revision.
+    """
+    revision = plan_changed(product_id)
+    changed = changes(saved(item), values)
+    update_if_version(item, version=version, values=values)
+    record_changes(
+        product_id=product_id,
+        actor=actor,
+        kind=kind,
+        item=item,
+        changed=changed,
+        reasons=reasons,
+    )
+    return revision

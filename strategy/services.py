@@ -109,16 +109,13 @@ def vision_board_update(
     *, product: Product, version: int, values: Mapping[str, Any], actor: Any = None
 ) -> Product:
     """Save the product's vision and the four boxes beneath it."""
-    revision = plan_changed(product.pk)
-    changed = history.changes(history.saved(product), values)
-    update_if_version(product, version=version, values=values)
-    product.revision = revision
-    history.record_changes(
+    product.revision = history.update_recorded(
         product_id=product.pk,
-        actor=actor,
         kind=ItemKind.VISION_BOARD,
         item=product,
-        changed=changed,
+        version=version,
+        values=values,
+        actor=actor,
     )
     return product
 
@@ -141,15 +138,13 @@ def theme_create(
 def theme_update(
     *, theme: Theme, version: int, values: Mapping[str, Any], actor: Any = None
 ) -> Theme:
-    plan_changed(theme.product_id)
-    changed = history.changes(history.saved(theme), values)
-    update_if_version(theme, version=version, values=values)
-    history.record_changes(
+    history.update_recorded(
         product_id=theme.product_id,
-        actor=actor,
         kind=ItemKind.THEME,
         item=theme,
-        changed=changed,
+        version=version,
+        values=values,
+        actor=actor,
     )
     return theme
 
@@ -173,15 +168,13 @@ def goal_update(
     actor: Any = None,
     reason: str = "",
 ) -> Goal:
-    plan_changed(goal.product_id)
-    changed = history.changes(history.saved(goal), values)
-    update_if_version(goal, version=version, values=values)
-    history.record_changes(
+    history.update_recorded(
         product_id=goal.product_id,
-        actor=actor,
         kind=ItemKind.GOAL,
         item=goal,
-        changed=changed,
+        version=version,
+        values=values,
+        actor=actor,
         reasons={"status": reason},
     )
     return goal
