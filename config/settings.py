@@ -329,3 +329,8 @@ LOGGING = {
         "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
     },
 }
+
+# Share pages' repeat visits are answered from each worker's memory while a
+# thread listens for PostgreSQL's notifications of what changed
+# (roadmap.share_cache); 0 asks the database on every visit instead.
+SHARE_PAGE_MEMORY = os.environ.get("NORTHSTAR_SHARE_PAGE_MEMORY", "1") == "1"

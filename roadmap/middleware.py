@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 
-from roadmap import sharing
+from roadmap import share_cache, sharing
+from roadmap.models import ShareLink
 
 SHARE_PAGE = re.compile(r"^/s/([^/]+)/$")
 
@@ -18,30 +19,69 @@ def share_not_modified(
 ) -> Callable[[HttpRequest], HttpResponse]:
     """Answer 304 to a share page whose reader already has the current version.
 
-    Many readers of one share link ask again and again whether it changed;
-    this answers them with one query (the view count, which also checks the
-    link and reads the plan's revision) and none of the session, CSRF or
-    authentication middleware, which a share page never uses. Anything else,
-    including a changed page, goes on to the view, which reuses the opened
-    link so the view is counted once.
+    Many readers of one share link ask again and again whether it changed.
+    While the worker's share memory is listening (roadmap.share_cache), a
+    link it has seen is answered from memory, with no query; otherwise one
+    query counts the view, checks the link and reads the plan's revision.
+    Neither path runs the session, CSRF or authentication middleware, which
+    a share page never uses. Anything else, including a changed page, goes on
+    to the view, which reuses the opened link so the view is counted once.
     """
+    memory = share_cache.memory if share_cache.enabled() else None
 
     def middleware(request: HttpRequest) -> HttpResponse:
         validators = request.META.get("HTTP_IF_NONE_MATCH")
         if validators and request.method in ("GET", "HEAD"):
             match = SHARE_PAGE.match(request.path_info)
             if match:
-                today = timezone.localdate()
-                opened = sharing.open_share_link(match[1], today)
-                if opened is not None:
-                    etag = opened.etag(today)
+                return answer_repeat_visit(request, match[1], validators)
+        return get_response(request)
+
+    def answer_repeat_visit(
+        request: HttpRequest,
+        secret: str,
+        validators: str,
+    ) -> HttpResponse:
+        today = timezone.localdate()
+        generation = None
+        if memory is not None:
+            memory.start()
+            token_hash = ShareLink.hash_secret(secret)
+            known = memory.lookup(token_hash)
+            if known is not None:
+                link, revision = known
+                if link.open_on(today):
+                    etag = sharing.OpenedLink(
+                        link.pk, link.product_id, link.scope, revision
+                    ).etag(today)
                     if etag in validators:
-                        response = HttpResponseNotModified()
-                        for header, value in sharing.SHARE_HEADERS.items():
-                            response[header] = value
-                        response["ETag"] = etag
-                        return response
-                    request.opened_share_link = opened  # type: ignore[attr-defined]
+                        memory.count_view(link.pk)
+                        return not_modified(etag)
+            generation = memory.generation()
+        opened = sharing.open_share_link(secret, today)
+        if opened is None:
+            return get_response(request)
+        if memory is not None and generation is not None:
+            memory.remember(
+                token_hash,
+                share_cache.KnownLink(
+                    opened.pk, opened.product_id, opened.scope, opened.expires_on
+                ),
+                opened.revision,
+                generation,
+            )
+        etag = opened.etag(today)
+        if etag in validators:
+            return not_modified(etag)
+        request.opened_share_link = opened  # type: ignore[attr-defined]
         return get_response(request)
 
     return middleware
+
+
+def not_modified(etag: str) -> HttpResponse:
+    response = HttpResponseNotModified()
+    for header, value in sharing.SHARE_HEADERS.items():
+        response[header] = value
+    response["ETag"] = etag
+    return response

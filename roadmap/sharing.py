@@ -84,6 +84,7 @@ class OpenedLink:
     product_id: int
     scope: str
     revision: int
+    expires_on: dt.date | None = None
 
     @property
     def is_customer_safe(self) -> bool:
@@ -125,7 +126,8 @@ def open_share_link(secret: str, today: dt.date) -> OpenedLink | None:
             "WHERE link.token_hash = %s AND product.id = link.product_id "
             "AND link.revoked_at IS NULL "
             "AND (link.expires_on IS NULL OR link.expires_on >= %s) "
-            "RETURNING link.id, link.product_id, link.scope, product.revision",
+            "RETURNING link.id, link.product_id, link.scope, product.revision, "
+            "link.expires_on",
             [timezone.now(), ShareLink.hash_secret(secret), today],
         )
         row = cursor.fetchone()

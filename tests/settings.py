@@ -21,3 +21,7 @@ AXES_ENABLED = False
 API_RATE_PER_TOKEN = 100_000
 API_RATE_PER_IP = 100_000
 API_FAILED_TOKENS_PER_IP = 100_000
+
+# A test's writes never commit, so listeners would never hear of them: the
+# share memory is on only in the transactional tests that check it.
+SHARE_PAGE_MEMORY = False
