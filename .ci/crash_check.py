@@ -1,10 +1,11 @@
 """Nothing acknowledged is lost when gunicorn's processes die mid-request.
 
-Serves the demo roadmap with gunicorn (production settings, several workers)
-from a throwaway database on a PostgreSQL server. While clients edit cards
-through the board's edit form (each save carries the version it was shown)
-and send measurement batches to the JSON API, it SIGKILLs a worker several
-times, then the master; starts gunicorn again; and then checks that
+Serves a generated product with gunicorn (production settings, several
+workers) from a throwaway database on a PostgreSQL server. While clients edit
+cards through the board's edit form (each save carries the version it was
+shown) and send measurement batches to the JSON API, it SIGKILLs a worker
+several times, then the master (and the workers it leaves behind); starts
+gunicorn again; and then checks that
 
 - every card edit answered 2xx is in the card's history, exactly once, and
   the card holds the last acknowledged title (or a later one whose answer
@@ -12,8 +13,9 @@ times, then the master; starts gunicorn again; and then checks that
 - every batch answered 2xx is stored whole, and no batch, answered or not, is
   stored in part (its measurements and their history: all or none).
 
-Prints the figures and exits 1 on any loss, 2 when the check itself could not
-run. The processes and the database are removed on exit, failure or not.
+Prints the figures and exits 1 on any loss (or a 5xx answer), 2 when the
+check itself could not run. The processes and the database are removed on
+exit, failure or not.
 
     python .ci/crash_check.py [--server postgres://postgres@127.0.0.1:5432]
 """
@@ -48,6 +50,7 @@ EDITORS = 6  # client threads editing cards, one card each
 API_CLIENTS = 2  # client threads sending measurement batches
 WORKERS = 3
 WORKER_KILLS = 4
+ORPHAN_GRACE = 2  # seconds the master's workers get to stop after it is killed
 FIRST_DAY = dt.date(2100, 1, 1)  # batches write days no demo value uses
 LARGE_BATCH_ROWS = 1_200  # more rows than one bulk INSERT statement holds
 
@@ -96,16 +99,17 @@ class Stop:
         return self.event.is_set()
 
 
-def edit_card(base_url: str, card: CardLog, slug: str, who: int, stop: Stop) -> None:
+def edit_card(
+    base_url: str, card: CardLog, slug: str, session: str, who: int, stop: Stop
+) -> None:
     """Edit one card's title again and again, each save with its version."""
     client = WebClient(base_url, timeout=20)
+    client.cookies["sessionid"] = session
     url = f"/products/{slug}/roadmap/{card.kind}/{card.pk}/edit/"
     for attempt in itertools.count(1):
         if stop:
             return
         try:
-            if "sessionid" not in client.cookies:
-                client.login("pm", "northstar-pm")
             form = client.form(url, having="version")
         except (OSError, http.client.HTTPException, FormMissing):
             time.sleep(0.05)  # the server is down or restarting
@@ -193,14 +197,14 @@ class Gunicorn:
                 start_new_session=True,
             )
         self.started.append(self.process.pid)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited at start-up")
             if len(self.workers()) == WORKERS and self._answers():
                 return
             time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start within 30 s")
+        raise RuntimeError("gunicorn did not start within 60 s")
 
     def _answers(self) -> bool:
         try:
@@ -228,18 +232,24 @@ class Gunicorn:
         os.kill(worker, signal.SIGKILL)
         return worker
 
-    def kill_master(self) -> None:
-        """SIGKILL the master; its orphaned workers notice and stop on their own."""
+    def kill_master(self) -> int:
+        """SIGKILL the master, then whichever of its workers still runs.
+
+        An orphaned worker stops by itself only once it notices its parent is
+        gone, which can take a while; it gets ORPHAN_GRACE seconds, then the
+        same signal. Returns how many got it.
+        """
         assert self.process is not None
         orphans = self.workers()
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + ORPHAN_GRACE
         while orphans and time.monotonic() < deadline:
             orphans = [pid for pid in orphans if _alive(pid)]
             time.sleep(0.1)
-        for pid in orphans:  # still serving after 10 s: end them too
+        for pid in orphans:
             os.kill(pid, signal.SIGKILL)
+        return len(orphans)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -285,34 +295,61 @@ def create_database(server: str, name: str, *, drop_only: bool = False) -> None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(database))
 
 
-def prepare(slug_cards: int) -> tuple[str, list[CardLog], list[int], str]:
-    """Migrate, load the demo, and pick the cards, metrics and a token."""
+@dataclass
+class Plan:
+    """The generated product the clients write to."""
+
+    slug: str
+    cards: list[CardLog]
+    metric_ids: list[int]
+    token: str
+    sessions: list[str]
+
+
+def prepare() -> Plan:
+    """Migrate and generate a product: cards, metrics, an editor's sessions, a token.
+
+    Collects the static files (production settings serve them from the
+    manifest) in a process of its own meanwhile. The editor has no password:
+    each client gets a session made here, so no one pays for password hashing.
+    """
     from django.core.management import call_command
-    from django.utils import timezone
+    from django.test import Client
 
-    from metrics.models import Metric
-    from roadmap.demo import load_demo
-    from roadmap.models import Feature, Outcome
     from strategy.models import ApiToken
+    from tests.metrics.factories import MetricFactory
+    from tests.roadmap.factories import FeatureFactory, OutcomeFactory, RoadmapFactory
+    from tests.strategy.factories import GoalFactory, ProductFactory, UserFactory
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
-    demo = load_demo(today=timezone.localdate())
-    product = demo.product
-    outcomes = Outcome.objects.alive().filter(roadmap__product=product)
-    features = Feature.objects.alive().filter(roadmap__product=product)
-    cards = [CardLog("outcome", pk) for pk in outcomes.values_list("pk", flat=True)]
-    cards = cards[: slug_cards // 2]
-    cards += [
-        CardLog("feature", pk)
-        for pk in features.values_list("pk", flat=True)[: slug_cards - len(cards)]
-    ]
-    metric_ids = list(
-        Metric.objects.filter(product=product).values_list("pk", flat=True)
+    static = subprocess.Popen(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT
     )
-    pm = product.editors.get(username="pm")
-    _, token = ApiToken.issue(product=product, name="Crash check", created_by=pm)
-    return product.slug, cards, metric_ids, token
+    call_command("migrate", verbosity=0, interactive=False)
+    editor = UserFactory(username="crash-editor", password=None)
+    product = ProductFactory(name="Crash check", slug="crash-check", editors=[editor])
+    roadmap = RoadmapFactory(product=product)
+    goal = GoalFactory(product=product)
+    outcomes = [
+        OutcomeFactory(roadmap=roadmap, goal=goal, horizon=horizon)
+        for horizon in ("current", "soon", "future")
+    ]
+    features = [
+        FeatureFactory(roadmap=roadmap, outcome=outcome, horizon=outcome.horizon)
+        for outcome in outcomes
+    ]
+    cards = [CardLog("outcome", o.pk) for o in outcomes]
+    cards += [CardLog("feature", f.pk) for f in features]
+    cards = cards[:EDITORS]
+    metric_ids = [MetricFactory(product=product).pk for _ in range(6)]
+    _, token = ApiToken.issue(product=product, name="Crash check", created_by=editor)
+    sessions = []
+    for _ in cards:
+        browser = Client()
+        browser.force_login(editor)
+        sessions.append(browser.cookies["sessionid"].value)
+    if static.wait() != 0:
+        raise RuntimeError("collectstatic failed")
+    return Plan(product.slug, cards, metric_ids, token, sessions)
 
 
 # Checks ----------------------------------------------------------------------
@@ -394,10 +431,11 @@ def run(server: str, database: str) -> int:
     django.setup()
     from django.db import connections
 
-    slug, cards, metric_ids, token = prepare(EDITORS)
+    plan = prepare()
+    cards, metric_ids = plan.cards, plan.metric_ids
     connections.close_all()
     log(
-        f"   demo roadmap ready in {time.monotonic() - started:.0f} s: "
+        f"   database ready in {time.monotonic() - started:.0f} s: "
         f"{len(cards)} cards, {len(metric_ids)} metrics"
     )
 
@@ -416,7 +454,9 @@ def run(server: str, database: str) -> int:
     stop = Stop()
     threads: list[threading.Thread] = []
     try:
+        booting = time.monotonic()
         gunicorn.start()
+        log(f"   gunicorn serving after {time.monotonic() - booting:.0f} s")
         base_url = f"http://127.0.0.1:{port}"
         batches: list[Batch] = []
         errors: list[str] = []
@@ -433,17 +473,20 @@ def run(server: str, database: str) -> int:
                 next_day[0] = first + dt.timedelta(days=days)
             return Batch(number, first, days, days * len(metric_ids))
 
-        for who, card in enumerate(cards, start=1):
+        for who, (card, session) in enumerate(
+            zip(cards, plan.sessions, strict=True), start=1
+        ):
             threads.append(
                 threading.Thread(
-                    target=edit_card, args=(base_url, card, slug, who, stop)
+                    target=edit_card,
+                    args=(base_url, card, plan.slug, session, who, stop),
                 )
             )
         for _ in range(API_CLIENTS):
             threads.append(
                 threading.Thread(
                     target=send_batches,
-                    args=(base_url, token, metric_ids, batches, next_batch, stop),
+                    args=(base_url, plan.token, metric_ids, batches, next_batch, stop),
                     kwargs={"errors": errors},
                 )
             )
@@ -470,11 +513,16 @@ def run(server: str, database: str) -> int:
         for _ in range(WORKER_KILLS):
             kills.append(f"worker {gunicorn.kill_worker()}")
             let_writes_through(1, 8)
-        gunicorn.kill_master()
+        down = time.monotonic()
+        lingering = gunicorn.kill_master()
         kills.append("master")
-        time.sleep(0.5)
+        orphans_gone = time.monotonic() - down
         gunicorn.start()
-        log("   gunicorn restarted after the master was killed")
+        log(
+            f"   master killed; its workers gone after {orphans_gone:.1f} s "
+            f"({lingering} SIGKILLed after {ORPHAN_GRACE} s); gunicorn serving again after "
+            f"{time.monotonic() - down:.0f} s"
+        )
         let_writes_through(2, 10)
         stop.event.set()
         for thread in threads:
