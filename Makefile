@@ -81,6 +81,14 @@ restore: install
 	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=backups/<dump file>"; exit 2; fi
 	$(UV) run --locked python -m config.backup restore "$(FILE)"
 
+# Card edits and API batches against gunicorn while its workers, then its master,
+# are SIGKILLed; every acknowledged write must be there after a restart, and no
+# batch half-applied. Needs a PostgreSQL server (CRASH_CHECK_SERVER, default
+# postgres://postgres@127.0.0.1:5432): it works in a throwaway database there.
+.PHONY: crash-check
+crash-check: install
+	$(UV) run --locked python .ci/crash_check.py
+
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(UV) run --locked python $$script || exit $$?; done
 

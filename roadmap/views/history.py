@@ -125,8 +125,9 @@ def product_history(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
+    """Where to go back to: a path on this site (never a URL name to look up)."""
     url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url

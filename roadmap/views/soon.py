@@ -156,9 +156,9 @@ def customer_request(
 
 
 def _safe_next(request: HtmxHttpRequest) -> str:
-    """Where to go back to: a page of this site only."""
+    """Where to go back to: a path on this site only (never a URL name to look up)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -407,6 +407,21 @@ def test_a_reason_is_given_only_once(editor_client, editor, product):
     assert entry.reason == "First"
 
 
+@pytest.mark.parametrize("next_url", ["0", "board", "https://evil.example/", ""])
+def test_a_reason_without_javascript_goes_back_to_a_page_of_this_site_only(
+    editor_client, editor, product, next_url
+):
+    """A `next` that is no path here (a word, another site) leads to the board."""
+    entry = HistoryEntryFactory(product=product, actor=editor)
+
+    response = editor_client.post(
+        reason_url(product, entry), {"reason": "Shoppers asked", "next": next_url}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("roadmap:board", args=[product.slug])
+
+
 def test_a_reason_is_refused_to_anyone_but_the_author(client, editor, product):
     other_editor = UserFactory(username="other-editor")
     product.editors.add(other_editor)

@@ -488,6 +488,20 @@ def test_a_request_without_javascript_goes_back_to_the_kit(viewer_client, produc
     assert Insight.objects.get().outcome == outcome
 
 
+def test_a_request_with_a_next_that_is_no_path_goes_back_to_the_kit(
+    viewer_client, product
+):
+    outcome = soon_outcome(product)
+
+    response = viewer_client.post(
+        request_url(product, "outcome", outcome.pk),
+        {"account": "Acme", "text": "Wants it", "source": "support", "next": "0"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == kit_url(product)
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
