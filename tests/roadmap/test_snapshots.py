@@ -217,3 +217,23 @@ def test_a_manual_snapshot_does_not_stand_in_for_the_monthly_one(product, editor
     assert taken is not None
     assert taken.kind == "monthly"
     assert again is None
+
+
+def test_an_import_over_the_plan_is_a_first_change_like_any_other(
+    product, editor, monkeypatch
+):
+    from roadmap.exchange import plan_document
+    from roadmap.importing import plan_import
+
+    OutcomeFactory(roadmap=product.roadmap, title="Kept")
+    doc = plan_document(product)
+    doc.product.vision_statement = "A new vision from the imported file"
+    age(product, moment(2026, 10, 2))
+    monkeypatch.setattr(timezone, "now", lambda: moment(2026, 11, 3))
+
+    plan_import(doc=doc, product=product)
+
+    monthly = snapshot_plan(Snapshot.objects.get(kind="monthly"))
+    assert monthly.product.vision_statement == "Every outfit, effortless."
+    product.refresh_from_db()
+    assert product.vision_statement == "A new vision from the imported file"
