@@ -313,3 +313,13 @@ def test_a_snapshot_page_query_count_is_constant(
         )
 
     assert f"Outcome {size - 1}" in response.content.decode()
+
+
+def test_the_overview_and_the_navigation_lead_to_snapshots(viewer_client, product):
+    html = viewer_client.get(
+        reverse("strategy:product_detail", args=[product.slug])
+    ).content.decode()
+
+    assert f'href="{snapshots_url(product)}"' in html
+    compare_now = reverse("roadmap:compare_latest", args=[product.slug])
+    assert f'href="{compare_now}">Compare with now</a>' in html
