@@ -483,3 +483,19 @@ class GuidedStartForm(forms.Form):
             start_date=timezone.localdate(),
             due_date=data["due_date"],
         )
+
+
+class SnapshotForm(forms.Form):
+    """The name of a snapshot an editor takes by hand."""
+
+    name = forms.CharField(
+        max_length=120,
+        strip=True,
+        help_text="e.g. “Before Q1 planning”: what the moment was.",
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the snapshot a name.")
+        return name

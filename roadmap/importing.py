@@ -778,8 +778,11 @@ def _plan_import(
             raise PlanStale(product.slug)
         product = locked
         changes = plan_changes(doc, product)
-        Product.objects.filter(pk=product.pk).update(**vision_values)
+    # Marked changed before the first write: the month's first change keeps
+    # the plan as it was (roadmap.snapshots).
     plan_changed(product.pk)
+    if not changes.is_new:
+        Product.objects.filter(pk=product.pk).update(**vision_values)
     Importer(doc=doc, product=product, changes=changes, actor=actor).run()
     product.refresh_from_db()
     return ImportResult(

@@ -738,3 +738,72 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class SnapshotKind(models.TextChoices):
+    MANUAL = "manual", "Taken by hand"
+    REVIEW = "review", "At a review"
+    MONTHLY = "monthly", "Start of the month"
+
+
+class SnapshotQuerySet(models.QuerySet["Snapshot"]):
+    def for_list(self) -> Self:
+        """The list's rows without their documents, newest first, in one query."""
+        return (
+            self.defer("document")
+            .select_related("taken_by")
+            .order_by("-taken_at", "-id")
+        )
+
+
+class Snapshot(models.Model):
+    """A product's whole plan frozen at one moment, as one plan document.
+
+    `document` is a `roadmap.schemas.PlanDoc` dumped as JSON (the export's
+    schema, `schema_version` inside); every item in it carries its database
+    id, which matches it across two snapshots of the same product. Snapshots
+    are never edited: `roadmap.snapshots.take_snapshot` writes them.
+    """
+
+    Kind = SnapshotKind
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=SnapshotKind)
+    schema_version = models.PositiveSmallIntegerField()
+    document = models.JSONField()
+    size = models.PositiveIntegerField(help_text="The document's size in bytes.")
+    # The plan's revision when taken: a snapshot of a later revision differs.
+    revision = models.PositiveIntegerField()
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects: ClassVar = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["product", "-taken_at"], name="snapshot_product_taken"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"), name="snapshot_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["manual", "review", "monthly"]),
+                name="snapshot_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,6 +11,7 @@ from roadmap.views import (
     panel,
     present,
     sharing,
+    snapshots,
     soon,
     start,
 )
@@ -103,6 +104,11 @@ urlpatterns = [
         history.history_reason,
         name="history_reason",
     ),
+    path("snapshots/", snapshots.snapshot_list, name="snapshots"),
+    path("snapshots/<int:pk>/", snapshots.snapshot_detail, name="snapshot"),
+    path("compare/", snapshots.compare_view, name="compare"),
+    path("compare/latest/", snapshots.compare_latest, name="compare_latest"),
+    path("compare/digest/", snapshots.compare_digest, name="compare_digest"),
     path("plan/export/", exchange.plan_export, name="plan_export"),
     path("plan/import/", exchange.plan_import_page, name="plan_import"),
     path(

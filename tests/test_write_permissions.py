@@ -22,6 +22,7 @@ from roadmap.models import (
     Notification,
     Outcome,
     ShareLink,
+    Snapshot,
     SuccessMetric,
     TeamDependency,
 )
@@ -179,6 +180,8 @@ def demo_urls(product) -> dict[str, str]:
                 before="soon",
                 after=outcome.horizon,
             ).pk
+        if name == "roadmap:snapshot":
+            kwargs["pk"] = Snapshot.objects.filter(product=product).first().pk
         if name == "roadmap:cell_cards":
             kwargs.update(kind="feature", horizon="soon")
         urls[name] = reverse(name, kwargs=kwargs)

@@ -25,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome
+from roadmap.models import Challenge, Outcome, Snapshot
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -155,6 +155,7 @@ class Site:
     challenges: list[int]
     outcome_with_features: int
     share_paths: dict[str, str]
+    snapshot: int = 0
 
     def product(self, rest: str = "") -> str:
         return f"/products/{self.slug}/{rest}"
@@ -186,6 +187,7 @@ def site() -> Site:
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
             for share in result.shares
         },
+        snapshot=Snapshot.objects.filter(product=product).order_by("taken_at")[0].pk,
     )
 
 
@@ -242,6 +244,20 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
             "customer request form",
             site.product(f"soon/outcome/{site.outcome_with_features}/request/"),
         ),
+        ("snapshots", site.product("snapshots/")),
+        ("a snapshot as it was", site.product(f"snapshots/{site.snapshot}/")),
+        ("compare", site.product(f"compare/?from={site.snapshot}&to=now")),
+        (
+            "internal digest",
+            site.product(f"compare/digest/?from={site.snapshot}&to=now"),
+        ),
+        (
+            "customer-safe digest",
+            site.product(
+                f"compare/digest/?from={site.snapshot}&to=now&audience=customer"
+            ),
+        ),
+        ("unknown snapshot", site.product("compare/?from=999999&to=now")),
         ("not found", "/products/no-such-product/"),
     ]
     if path := notifications_path():

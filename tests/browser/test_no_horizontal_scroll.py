@@ -15,6 +15,7 @@ import pytest
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import load_demo
+from roadmap.models import Snapshot
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -29,10 +30,12 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
     goal = Goal.objects.filter(product__slug=slug).first()
     metric = Metric.objects.filter(product__slug=slug).first()
     key_result = KeyResult.objects.filter(metric__product__slug=slug).first()
+    snapshot = Snapshot.objects.filter(product__slug=slug).order_by("taken_at").first()
     assert theme is not None
     assert goal is not None
     assert metric is not None
     assert key_result is not None
+    assert snapshot is not None
     return {
         "board": f"{product}/roadmap/",
         "overview": f"{product}/",
@@ -49,6 +52,10 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
         "share management": f"{product}/share/",
         "Soon kit": f"{product}/soon/",
         "share page": f"/s/{share_secret}/",
+        "snapshots": f"{product}/snapshots/",
+        "a snapshot": f"{product}/snapshots/{snapshot.pk}/",
+        "compare": f"{product}/compare/?from={snapshot.pk}&to=now",
+        "digest": f"{product}/compare/digest/?from={snapshot.pk}&to=now",
     }
 
 
