@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0008_change_log_lives_in_the_history'),
+        ('roadmap', '0009_share_page_notifications'),
         ('strategy', '0003_history_entry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
