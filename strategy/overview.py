@@ -76,3 +76,10 @@ def outcomes_by_horizon(goal: Goal) -> list[tuple[Horizon, list[Any]]]:
         (horizon, [o for o in outcomes if o.horizon == horizon.value])
         for horizon in horizons_for(goal.product)
     ]
+
+
+def review_schedule(product: Product) -> Any:
+    """When the product's next review is due (the roadmap's ReviewSchedule)."""
+    model = _roadmap_model()
+    roadmap = model.objects.filter(product=product).first() or model(product=product)
+    return roadmap.review_schedule()
