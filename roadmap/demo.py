@@ -31,12 +31,15 @@ from roadmap.models import (
     ReviewVerdict,
     Roadmap,
     ShareLink,
+    Snapshot,
+    SnapshotKind,
     SuccessMetric,
     Team,
     TeamDependency,
     VerdictChoice,
 )
 from roadmap.reviews import evidence_for
+from roadmap.snapshots import take_snapshot
 from strategy.models import Company, Goal, Product, Theme
 
 if TYPE_CHECKING:
@@ -971,4 +974,11 @@ def add_done_and_review(
         )
         for outcome, verdict, note in reviewed
     )
+    # The plan as the review left it, dated the review's close, so the next
+    # review's comparison starts from it.
+    snapshot = take_snapshot(
+        product, name=str(review), kind=SnapshotKind.REVIEW, user=users["pm"]
+    )
+    Snapshot.objects.filter(pk=snapshot.pk).update(taken_at=review.closed_at)
+    Review.objects.filter(pk=review.pk).update(snapshot=snapshot)
     return review

@@ -1026,6 +1026,11 @@ class Review(models.Model):
     def is_open(self) -> bool:
         return self.status == ReviewStatus.OPEN
 
+    @property
+    def in_sentence(self) -> str:
+        """The review as named inside a sentence: "review of 6 Nov 2026"."""
+        return f"review of {self.held_on.day} {self.held_on:%b %Y}"
+
 
 class VerdictChoice(models.TextChoices):
     KEEP = "keep", "Keep"

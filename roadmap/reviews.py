@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from metrics.models import CheckIn, KeyResult
 from roadmap import services
 from roadmap.models import (
+    HORIZON_VALUES,
     Outcome,
     OutcomeStatus,
     Review,
@@ -195,13 +196,23 @@ class VerdictRow:
         return self.status in ("achieved", "missed", "dropped")
 
 
+# Horizons in board order (Current, Soon, Future), for sorting in SQL.
+BOARD_ORDER = Case(
+    *(
+        When(horizon=value, then=Value(index))
+        for index, value in enumerate(HORIZON_VALUES)
+    ),
+    default=Value(len(HORIZON_VALUES)),
+)
+
+
 def open_outcomes(roadmap: Roadmap) -> QuerySet[Outcome]:
     """The outcomes a review gives a verdict on: open, live, in board order."""
     return (
         Outcome.objects.filter(roadmap_id=roadmap.pk)
         .alive()
         .open()
-        .order_by("horizon", "position", "id")
+        .order_by(BOARD_ORDER, "position", "id")
     )
 
 
@@ -216,8 +227,13 @@ def verdict_rows(review: Review, today: dt.date | None = None) -> list[VerdictRo
     roadmap = review.roadmap
     horizon_labels = {value: label for value, label, _ in roadmap.horizons}
     if not review.is_open:
-        verdicts = review.verdicts.select_related("outcome").order_by(
-            "outcome__horizon", "outcome__position", "outcome__id"
+        verdicts = sorted(
+            review.verdicts.select_related("outcome"),
+            key=lambda v: (
+                HORIZON_VALUES.index(v.outcome.horizon),
+                v.outcome.position,
+                v.outcome_id,
+            ),
         )
         return [
             VerdictRow(
@@ -292,10 +308,6 @@ def previous_review(review: Review) -> Review | None:
     )
 
 
-def review_title(held_on: dt.date) -> str:
-    return str(Review(held_on=held_on))
-
-
 # Writes -----------------------------------------------------------------------
 
 
@@ -308,7 +320,7 @@ def _record(review: Review, roadmap: Roadmap, actor: Any, status: str) -> None:
         else HistoryAction.UPDATED,
         kind=ItemKind.ROADMAP,
         item=roadmap,
-        title=review_title(review.held_on),
+        title=str(review),
         field="review",
         after={"review": review.pk, "status": status},
     )
@@ -384,7 +396,7 @@ def cadence_update(*, roadmap: Roadmap, version: int, cadence: str, actor: Any) 
 
 def drop_learning(review: Review, note: str) -> str:
     """What a drop decided at a review teaches: its note, else where it was decided."""
-    return note.strip() or f"Dropped at the {review_title(review.held_on).lower()}."
+    return note.strip() or f"Dropped at the {review.in_sentence}."
 
 
 @transaction.atomic

@@ -284,9 +284,7 @@ def review_close(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
                 "not closed. Check the latest version, then close it.",
             )
             return redirect("roadmap:review_detail", slug=slug, pk=pk)
-        messages.success(
-            request, f"Closed the {reading.review_title(review.held_on).lower()}."
-        )
+        messages.success(request, f"Closed the {review.in_sentence}.")
         return redirect("roadmap:review_detail", slug=slug, pk=pk)
     return render(
         request,

@@ -25,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome
+from roadmap.models import Challenge, Outcome, Review
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -155,6 +155,8 @@ class Site:
     challenges: list[int]
     outcome_with_features: int
     share_paths: dict[str, str]
+    held_review: int
+    open_review: int
 
     def product(self, rest: str = "") -> str:
         return f"/products/{self.slug}/{rest}"
@@ -186,6 +188,8 @@ def site() -> Site:
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
             for share in result.shares
         },
+        held_review=Review.objects.get(roadmap__product=product).pk,
+        open_review=Review.objects.create(roadmap=product.roadmap).pk,
     )
 
 
@@ -243,6 +247,11 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
             site.product(f"soon/outcome/{site.outcome_with_features}/request/"),
         ),
         ("not found", "/products/no-such-product/"),
+        ("reviews", site.product("reviews/")),
+        ("held review", site.product(f"reviews/{site.held_review}/")),
+        # The editor's form; a viewer reads it.
+        ("open review", site.product(f"reviews/{site.open_review}/")),
+        ("done archive", site.product("done/")),
     ]
     if path := notifications_path():
         pages.append(("notifications", path))
@@ -259,6 +268,11 @@ def editor_pages(site: Site) -> list[tuple[str, str]]:
         ("API tokens", f"{metrics}tokens/"),
         ("share links", site.product("share/")),
         ("guided start", site.product("roadmap/start/")),
+        ("closing a review", site.product(f"reviews/{site.open_review}/close/")),
+        (
+            "closing an outcome",
+            site.product(f"roadmap/outcome/{site.outcome_with_features}/close/"),
+        ),
     ]
 
 

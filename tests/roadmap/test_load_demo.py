@@ -302,6 +302,7 @@ def test_demo_has_a_closed_review_and_an_achieved_and_a_missed_outcome(demo):
     schedule = demo.roadmap.review_schedule(today=TODAY)
 
     assert not review.is_open
+    assert review.snapshot.kind == "review"
     assert {v.verdict for v in review.verdicts.all()} == {"keep", "change"}
     assert all(v.evidence["key_results"] for v in review.verdicts.all())
     assert schedule.due_on == TODAY + dt.timedelta(weeks=1, days=2)

@@ -387,7 +387,7 @@ def test_a_dropped_outcome_without_a_note_learns_where_it_was_dropped(
     )
 
     assert Outcome.objects.get(pk=outcomes[0].pk).learning == (
-        "Dropped at the review of 20 nov 2026."
+        "Dropped at the review of 20 Nov 2026."
     )
 
 
