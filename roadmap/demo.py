@@ -20,7 +20,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from metrics import services as metric_services
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
+from roadmap import services
 from roadmap.models import (
     Challenge,
     Feature,
@@ -40,7 +42,8 @@ from roadmap.models import (
 )
 from roadmap.reviews import evidence_for
 from roadmap.snapshots import take_snapshot
-from strategy.models import Company, Goal, Product, Theme
+from strategy import history
+from strategy.models import Company, Goal, HistoryEntry, Product, Theme
 
 if TYPE_CHECKING:
     # The model get_user_model() returns for AUTH_USER_MODEL; the plugin
@@ -172,6 +175,7 @@ def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
     if existing:
         return DemoResult(product=existing, created=False, users=DEMO_USERS)
     product = build_product(today=today, users=users)
+    take_demo_snapshots(product=product, editor=users["pm"], today=today)
     shares = issue_share_links(product=product, editor=users["pm"])
     return DemoResult(product=product, created=True, users=DEMO_USERS, shares=shares)
 
@@ -982,3 +986,89 @@ def add_done_and_review(
     Snapshot.objects.filter(pk=snapshot.pk).update(taken_at=review.closed_at)
     Review.objects.filter(pk=review.pk).update(snapshot=snapshot)
     return review
+
+
+def take_demo_snapshots(*, product: Product, editor: User, today: dt.date) -> None:
+    """Two snapshots with real changes between them, and one change since.
+
+    The changes go through the services, as an editor's would, so the
+    history holds them with their reasons and the comparison finds them.
+    """
+    roadmap = Roadmap.objects.get(product=product)
+    before = take_snapshot(
+        product, name="Before Q1 planning", kind=Snapshot.Kind.MANUAL, user=editor
+    )
+    # Kept three weeks ago, as a team would have before its planning session.
+    Snapshot.objects.filter(pk=before.pk).update(
+        taken_at=before.taken_at - dt.timedelta(days=21)
+    )
+
+    private = Outcome.objects.get(
+        roadmap=roadmap, title="Wardrobe data stays private and portable"
+    )
+    moved = services.card_move(
+        roadmap=roadmap,
+        card=private,
+        version=private.version,
+        actor=editor,
+        horizon=Horizon.SOON,
+    )
+    history.add_reason(
+        entry=HistoryEntry.objects.get(pk=moved.entry_id or 0),
+        user=editor,
+        reason="Two partner brands want a privacy review before they sign.",
+    )
+    returns = Outcome.objects.get(
+        roadmap=roadmap, title="Shoppers buy clothes that fit the first time"
+    )
+    services.card_update(
+        roadmap=roadmap,
+        card=returns,
+        version=returns.version,
+        values={
+            "customer_summary": "Size advice based on what already fits you, "
+            "starting with partner brands."
+        },
+        actor=editor,
+    )
+    weekly = Outcome.objects.get(
+        roadmap=roadmap, title="Users come back every week for fresh looks"
+    )
+    services.card_create(
+        roadmap=roadmap,
+        card=Feature(
+            title="Share a look with a friend",
+            description="A link to one outfit that opens without an account.",
+            horizon=Horizon.SOON,
+            outcome=weekly,
+            stage=Feature.Stage.IDEA,
+            team=Team.objects.get(name="Growth"),
+            effort="m",
+            expected_impact="medium",
+            customer_summary="Share a look with a friend before you wear it.",
+            is_customer_visible=True,
+        ),
+        actor=editor,
+    )
+    signups = Metric.objects.get(product=product, name="weekly signups")
+    latest = signups.measurements.order_by("-date").first()
+    if latest is not None and latest.date < today:
+        metric_services.measurement_create(
+            metric=signups,
+            values={"date": today, "value": latest.value + 9},
+            actor=editor,
+        )
+    take_snapshot(
+        product, name="After the roadmap review", kind=Snapshot.Kind.MANUAL, user=editor
+    )
+
+    fit = Feature.objects.get(
+        roadmap=roadmap, title="Fit predictor from past purchases"
+    )
+    services.card_update(
+        roadmap=roadmap,
+        card=fit,
+        version=fit.version,
+        values={"stage": Feature.Stage.BUILDING},
+        actor=editor,
+    )

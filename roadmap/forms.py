@@ -613,3 +613,19 @@ class ReviewCloseForm(forms.Form):
         # What a product manager expects: a "drop" verdict closes the outcome,
         # unless they untick it here.
         drop.initial = [row.outcome_pk for row in dropped]
+
+
+class SnapshotForm(forms.Form):
+    """The name of a snapshot an editor takes by hand."""
+
+    name = forms.CharField(
+        max_length=120,
+        strip=True,
+        help_text="e.g. “Before Q1 planning”: what the moment was.",
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the snapshot a name.")
+        return name

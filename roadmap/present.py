@@ -22,9 +22,10 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from metrics.models import KeyResult, Measurement
+from metrics.models import KeyResult, Measurement, Metric
 from roadmap.board import BoardFilters, FilterOptions, filter_options
 from roadmap.models import (
+    HORIZON_VALUES,
     Challenge,
     ChallengeStatus,
     Feature,
@@ -35,6 +36,7 @@ from roadmap.models import (
     SuccessMetric,
     Team,
 )
+from roadmap.schemas import HorizonPlan, PlanDoc
 from strategy.models import Goal, Product
 
 # How many measurements a key result's trend line shows.
@@ -417,4 +419,98 @@ def load_customer_presentation(product: Product) -> CustomerPresentation:
             CustomerHorizon(value, label, hint, tuple(by_horizon.get(value, ())))
             for value, label, hint in roadmap.horizons
         ),
+    )
+
+
+# A snapshot opens in the same layout, read from its plan document alone: the
+# page shows the plan as it was, never the live database.
+
+
+def presentation_from_plan(doc: PlanDoc, today: dt.date) -> Presentation:
+    """Build the present page's content from a plan document (a snapshot's).
+
+    Progress and status are measured on `today` (the snapshot's day), from
+    the key results' values as the document recorded them.
+    """
+    metrics = {m.key: m for m in doc.metrics}
+    goals = {g.key: g for g in doc.goals}
+    teams = {t.key: t.name for t in doc.teams}
+
+    lines: dict[str, KeyResultLine] = {}
+    for k in doc.key_results:
+        metric_doc = metrics[k.metric]
+        key_result = KeyResult(
+            pk=k.id,
+            metric=Metric(
+                name=metric_doc.name,
+                unit=metric_doc.unit,
+                direction=metric_doc.direction,
+            ),
+            baseline=k.baseline,
+            target=k.target,
+            start_date=k.start_date,
+            due_date=k.due_date,
+        )
+        key_result.current_value = k.current  # type: ignore[attr-defined]
+        trend = {
+            key_result.metric_id: [
+                m.value for m in metric_doc.measurements[-TREND_POINTS:]
+            ]
+        }
+        lines[k.key] = _key_result_line(key_result, trend, today)
+
+    goal_summaries = tuple(
+        GoalSummary(
+            pk=g.id or 0,
+            title=g.title,
+            key_results=tuple(lines[k.key] for k in doc.key_results if k.goal == g.key),
+        )
+        for g in doc.goals
+        if g.status == Goal.Status.ACTIVE
+    )
+    board = doc.board
+    by_outcome: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for s in sorted(board.success_metrics, key=lambda s: s.position):
+        if s.outcome:
+            by_outcome[s.outcome]["key_results"].append(lines[s.key_result])
+    for f in sorted(board.features, key=lambda f: f.position):
+        if f.outcome:
+            by_outcome[f.outcome]["features"].append(
+                FeatureLine(f.id or 0, f.title, f.stage, FeatureStage(f.stage).label)
+            )
+    for c in sorted(board.challenges, key=lambda c: c.position):
+        if c.outcome:
+            by_outcome[c.outcome]["challenges"].append(
+                ChallengeLine(
+                    c.id or 0, c.title, c.status, ChallengeStatus(c.status).label
+                )
+            )
+    by_horizon: dict[str, list[OutcomeSummary]] = defaultdict(list)
+    for o in sorted(board.outcomes, key=lambda o: o.position):
+        parts = by_outcome[o.key]
+        by_horizon[o.horizon].append(
+            OutcomeSummary(
+                pk=o.id or 0,
+                title=o.title,
+                description=o.description,
+                status=o.status,
+                status_label=OutcomeStatus(o.status).label,
+                goal_title=goals[o.goal].title if o.goal else "",
+                teams=tuple(sorted(teams[t] for t in o.teams)),
+                key_results=tuple(parts["key_results"]),
+                features=tuple(parts["features"]),
+                challenges=tuple(parts["challenges"]),
+            )
+        )
+    horizons = board.horizons or [
+        HorizonPlan(key=key, label=key.title()) for key in HORIZON_VALUES
+    ]
+    return Presentation(
+        vision=doc.product.vision_statement,
+        goals=goal_summaries,
+        horizons=tuple(
+            HorizonSection(h.key, h.label, h.hint, tuple(by_horizon.get(h.key, ())))
+            for h in horizons
+        ),
+        options=FilterOptions((), (), ()),
     )

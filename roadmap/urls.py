@@ -13,6 +13,7 @@ from roadmap.views import (
     present,
     reviews,
     sharing,
+    snapshots,
     soon,
     start,
 )
@@ -116,6 +117,11 @@ urlpatterns = [
         history.history_reason,
         name="history_reason",
     ),
+    path("snapshots/", snapshots.snapshot_list, name="snapshots"),
+    path("snapshots/<int:pk>/", snapshots.snapshot_detail, name="snapshot"),
+    path("compare/", snapshots.compare_view, name="compare"),
+    path("compare/latest/", snapshots.compare_latest, name="compare_latest"),
+    path("compare/digest/", snapshots.compare_digest, name="compare_digest"),
     path("plan/export/", exchange.plan_export, name="plan_export"),
     path("plan/import/", exchange.plan_import_page, name="plan_import"),
     path(

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Invitation
 from metrics.models import KeyResult
 from roadmap.models import ShareLink
+from roadmap.snapshots import take_snapshot
 from tests.metrics.factories import KeyResultFactory, MeasurementFactory
 from tests.roadmap.factories import (
     ChallengeFactory,
@@ -124,6 +125,9 @@ def world(product, editor):
         ).pk,
         "history_entry": HistoryEntryFactory(product=product, actor=editor).pk,
         "review": ReviewFactory(roadmap=roadmap).pk,
+        "snapshot": take_snapshot(
+            product, name="Before Q1 planning", kind="manual", user=editor
+        ).pk,
     }
 
 
@@ -157,6 +161,7 @@ PK_OF = {
     "roadmap:dependency_create": "outcome",
     "roadmap:dependency_delete": "outcome",
     "roadmap:share_link_revoke": "share_link",
+    "roadmap:snapshot": "snapshot",
     "notifications:notification_read": "notification",
 }
 

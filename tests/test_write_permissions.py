@@ -23,6 +23,7 @@ from roadmap.models import (
     Outcome,
     Review,
     ShareLink,
+    Snapshot,
     SuccessMetric,
     TeamDependency,
 )
@@ -194,6 +195,8 @@ def demo_urls(product) -> dict[str, str]:
                     Review.objects.filter(roadmap__product=product).closed().first().pk
                 )
             )
+        if name == "roadmap:snapshot":
+            kwargs["pk"] = Snapshot.objects.filter(product=product).first().pk
         if name == "roadmap:cell_cards":
             kwargs.update(kind="feature", horizon="soon")
         urls[name] = reverse(name, kwargs=kwargs)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.views.decorators.http import (
     require_http_methods,
@@ -16,14 +17,15 @@ from django.views.decorators.http import (
     require_safe,
 )
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from config.types import HtmxHttpRequest
 from roadmap import services
+from roadmap.board import KINDS
 from roadmap.done import load_done
-from roadmap.forms import OutcomeCloseForm
-from roadmap.models import Outcome, Roadmap
-from roadmap.views.board import roadmap_for
+from roadmap.forms import BoardFilterForm, OutcomeCloseForm
+from roadmap.models import Horizon, Outcome, Roadmap
+from roadmap.views.board import render_cells, requested_loaded, roadmap_for
 from roadmap.views.cards import _missing_version, _version
 from strategy.concurrency import Conflict, StaleVersion, render_conflict
 from strategy.models import Product
@@ -68,7 +70,7 @@ def outcome_close(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, template_name, _close_context(product, before, form))
     try:
-        services.outcome_close(
+        closed = services.outcome_close(
             roadmap=roadmap,
             outcome=before,
             version=form.cleaned_data["version"],
@@ -95,13 +97,23 @@ def outcome_close(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             request, f"Closed “{before.title}” as {label}. It is in the Done archive."
         )
         return redirect("roadmap:board", slug=slug)
-    response = render(
-        request,
+    panel = loader.render_to_string(
         f"{CLOSE_TEMPLATE}#outcome-closed",
         {"product": product, "outcome": before, "done_url": done_url},
+        request,
     )
-    # The grid refreshes itself without the closed outcome and its cards.
-    return trigger_client_event(response, "board-stale")
+    # The outcome and the cards that served it leave every cell they were
+    # in: the board's cells come along as out-of-band swaps.
+    cells = render_cells(
+        product,
+        roadmap,
+        [(kind, horizon) for kind in KINDS for horizon in Horizon.values],
+        loaded=requested_loaded(request),
+        filters=BoardFilterForm(request.GET).filters(),
+        revision=closed.revision,
+        is_current=request.POST.get("since") == str(closed.revision - 1),
+    )
+    return HttpResponse(panel + cells)
 
 
 @require_POST

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -168,12 +168,7 @@ def comparison_url(product: Product, previous: Review | None, review: Review) ->
     if previous is None or not previous.snapshot_id or not review.snapshot_id:
         return ""
     query = urlencode({"from": previous.snapshot_id, "to": review.snapshot_id})
-    try:
-        page = reverse("roadmap:compare", args=[product.slug])
-    except NoReverseMatch:
-        # The comparison page's documented address, /products/<slug>/compare/.
-        page = f"{product.get_absolute_url()}compare/"
-    return f"{page}?{query}"
+    return f"{reverse('roadmap:compare', args=[product.slug])}?{query}"
 
 
 @require_safe

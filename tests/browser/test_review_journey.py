@@ -100,13 +100,17 @@ def test_an_editor_holds_a_review_closes_it_and_opens_the_comparison(
     assert review.snapshot is not None
     assert Outcome.objects.get(title="Share outfits").status == "dropped"
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Compare with the review of").click()
-    page.wait_for_load_state()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("link", name="Compare with the review of").click()
+    assert navigation.value is not None
+    assert navigation.value.status == 200
     previous = Review.objects.exclude(pk=review.pk).get()
     assert page.url.endswith(
         f"/products/{product.slug}/compare/"
         f"?from={previous.snapshot_id}&to={review.snapshot_id}"
     )
+    # The outcome the review dropped is among what changed since the last one.
+    expect(page.locator("main")).to_contain_text("Share outfits")
     page.close()
 
 
