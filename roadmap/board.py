@@ -47,6 +47,7 @@ from django.utils.safestring import SafeString, mark_safe
 from metrics.models import KeyResult, Measurement, Metric
 from metrics.progress import Status
 from roadmap.models import (
+    OPEN_OUTCOME_STATUSES,
     Challenge,
     ChallengeStatus,
     Feature,
@@ -334,6 +335,20 @@ def _latest_value(metric_ref: str) -> Subquery:
 # Reading cards as plain values -------------------------------------------------
 
 
+def on_board(kind: str, prefix: str = "") -> Q:
+    """Cards the board shows: closed outcomes and their cards are in Done.
+
+    An outcome closed as achieved, missed or dropped leaves the board with
+    the challenges, key results and features that served it; reopening it
+    brings them back.
+    """
+    if kind == "outcome":
+        return Q(**{f"{prefix}status__in": OPEN_OUTCOME_STATUSES})
+    return Q(**{f"{prefix}outcome__isnull": True}) | Q(
+        **{f"{prefix}outcome__status__in": OPEN_OUTCOME_STATUSES}
+    )
+
+
 def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> QuerySet:
     """Live cards of one kind, filtered, with what their markup shows."""
     card_fields = ("id", "version", "horizon", "position")
@@ -388,7 +403,10 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
             *(f"key_result__{name}" for name in KEY_RESULT_FIELDS),
         )
     return queryset.filter(
-        filters.card_condition(kind), roadmap_id=roadmap.pk, deleted_at__isnull=True
+        on_board(kind),
+        filters.card_condition(kind),
+        roadmap_id=roadmap.pk,
+        deleted_at__isnull=True,
     )
 
 
@@ -534,7 +552,9 @@ def cell_counts(
     for kind in KINDS:
         model = CARD_MODELS[kind]
         parts.append(
-            model.objects.filter(roadmap_id=roadmap.pk, deleted_at__isnull=True)
+            model.objects.filter(
+                on_board(kind), roadmap_id=roadmap.pk, deleted_at__isnull=True
+            )
             .order_by()
             .values("horizon")
             .annotate(
@@ -615,7 +635,9 @@ def filter_options(roadmap: Roadmap) -> FilterOptions:
     goals: dict[int, str] = {}
     themes: dict[int, str] = {}
     rows = (
-        Outcome.objects.filter(roadmap_id=roadmap.pk, deleted_at__isnull=True)
+        Outcome.objects.filter(
+            on_board("outcome"), roadmap_id=roadmap.pk, deleted_at__isnull=True
+        )
         .exclude(goal=None)
         .order_by()
         .values_list("goal_id", "goal__title", "goal__theme_id", "goal__theme__title")
@@ -626,10 +648,15 @@ def filter_options(roadmap: Roadmap) -> FilterOptions:
         if theme_id:
             themes[theme_id] = theme_title
     on_outcomes = Outcome.teams.through.objects.filter(
-        outcome__roadmap_id=roadmap.pk, outcome__deleted_at__isnull=True
+        on_board("outcome", "outcome__"),
+        outcome__roadmap_id=roadmap.pk,
+        outcome__deleted_at__isnull=True,
     ).values("team_id")
     on_features = Feature.objects.filter(
-        roadmap_id=roadmap.pk, deleted_at__isnull=True, team__isnull=False
+        on_board("feature"),
+        roadmap_id=roadmap.pk,
+        deleted_at__isnull=True,
+        team__isnull=False,
     ).values("team_id")
     teams = dict(
         Team.objects.filter(Q(id__in=on_outcomes) | Q(id__in=on_features))

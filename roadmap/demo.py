@@ -29,13 +29,18 @@ from roadmap.models import (
     Horizon,
     Insight,
     Outcome,
+    Review,
+    ReviewVerdict,
     Roadmap,
     ShareLink,
     Snapshot,
+    SnapshotKind,
     SuccessMetric,
     Team,
     TeamDependency,
+    VerdictChoice,
 )
+from roadmap.reviews import evidence_for
 from roadmap.snapshots import take_snapshot
 from strategy import history
 from strategy.models import Company, Goal, HistoryEntry, Product, Theme
@@ -848,8 +853,139 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
             feature=requested_feature,
             author=user,
         )
+    add_done_and_review(
+        product=product,
+        roadmap=roadmap,
+        today=today,
+        users=users,
+        goal=trust_goal,
+        reviewed=[
+            (first_minute, VerdictChoice.KEEP, "Signups are on the path; keep going."),
+            (
+                worn_suggestions,
+                VerdictChoice.CHANGE,
+                "Acceptance barely moves: test fewer, bolder suggestions.",
+            ),
+            (
+                weekly_habit,
+                VerdictChoice.KEEP,
+                "The digest is the next bet; start it this quarter.",
+            ),
+        ],
+    )
     del company
     return product
+
+
+def add_done_and_review(
+    *,
+    product: Product,
+    roadmap: Roadmap,
+    today: dt.date,
+    users: dict[str, User],
+    goal: Goal,
+    reviewed: Sequence[tuple[Outcome, str, str]],
+) -> Review:
+    """Two closed outcomes in the Done archive and a closed review.
+
+    One outcome was achieved (its key result hit its target), one missed
+    (its key result fell short), each with what the team learned; the
+    review gave verdicts three weeks ago, so the next is due within weeks.
+    """
+    # Measured for half a year, and still measured after the close; the
+    # archive reads each key result as it stood on the day it was closed.
+    closed_on = today - dt.timedelta(weeks=5)
+    start = today - dt.timedelta(weeks=27)
+    weeks = [start + dt.timedelta(weeks=i) for i in range(28)]
+    for position, (title, status, metric_name, values, target, learning) in enumerate(
+        [
+            (
+                "Shoppers find their size without a size chart",
+                Outcome.Status.ACHIEVED,
+                "size guide completion",
+                series(40, 90, len(weeks), 1.5),
+                75,
+                "Two questions about fit beat a full size chart: completion rose "
+                "from 40% to over 75%. Keep questions short and ask them in context.",
+            ),
+            (
+                "Shoppers share outfits with friends",
+                Outcome.Status.MISSED,
+                "outfits shared per week",
+                series(120, 200, len(weeks), 8),
+                600,
+                "People share outfits in their own chat apps, not in ours: a share "
+                "button moved little. Next time, test the behaviour before building.",
+            ),
+        ],
+        start=10,
+    ):
+        unit = "%" if "completion" in metric_name else "shares"
+        metric = Metric.objects.create(product=product, name=metric_name, unit=unit)
+        Measurement.objects.bulk_create(
+            Measurement(
+                metric=metric, date=d, value=v, source=Measurement.Source.IMPORT
+            )
+            for d, v in zip(weeks, values, strict=True)
+        )
+        key_result = KeyResult.objects.create(
+            metric=metric,
+            goal=goal,
+            baseline=values[0],
+            target=Decimal(target),
+            start_date=start,
+            due_date=closed_on,
+        )
+        closed = Outcome.objects.create(
+            roadmap=roadmap,
+            horizon=Horizon.CURRENT,
+            position=position,
+            title=title,
+            goal=goal,
+            status=status,
+            learning=learning,
+            closed_at=dt.datetime.combine(closed_on, dt.time(16), tzinfo=dt.UTC),
+        )
+        SuccessMetric.objects.create(
+            roadmap=roadmap,
+            horizon=Horizon.CURRENT,
+            position=position,
+            key_result=key_result,
+            outcome=closed,
+        )
+    held_on = today - dt.timedelta(weeks=3)
+    review = Review.objects.create(
+        roadmap=roadmap,
+        held_on=held_on,
+        attendees="Priya (product), Tom (design), Ana (engineering), the sponsor",
+        notes="Onboarding works; suggestions still miss. Returns need the fit data "
+        "from partners before anything else.",
+        decisions="Keep the onboarding work in Current.\n"
+        "Change how suggestions are tested: fewer, bolder looks.",
+        status=Review.Status.CLOSED,
+        created_by=users["pm"],
+        closed_by=users["pm"],
+        closed_at=dt.datetime.combine(held_on, dt.time(15), tzinfo=dt.UTC),
+    )
+    evidence = evidence_for([outcome.pk for outcome, _, _ in reviewed], held_on)
+    ReviewVerdict.objects.bulk_create(
+        ReviewVerdict(
+            review=review,
+            outcome=outcome,
+            verdict=verdict,
+            note=note,
+            evidence=evidence[outcome.pk].as_json(),
+        )
+        for outcome, verdict, note in reviewed
+    )
+    # The plan as the review left it, dated the review's close, so the next
+    # review's comparison starts from it.
+    snapshot = take_snapshot(
+        product, name=str(review), kind=SnapshotKind.REVIEW, user=users["pm"]
+    )
+    Snapshot.objects.filter(pk=snapshot.pk).update(taken_at=review.closed_at)
+    Review.objects.filter(pk=review.pk).update(snapshot=snapshot)
+    return review
 
 
 def take_demo_snapshots(*, product: Product, editor: User, today: dt.date) -> None:

@@ -229,6 +229,7 @@ def plan_document(product: Product) -> PlanDoc:
                 HorizonPlan(key=key, label=label, hint=hint)
                 for key, label, hint in roadmap.horizons
             ],
+            review_cadence=roadmap.review_cadence,
             outcomes=[
                 OutcomePlan(
                     key=outcome_keys[o.pk],
@@ -248,6 +249,8 @@ def plan_document(product: Product) -> PlanDoc:
                     customer_summary=o.customer_summary,
                     is_customer_visible=o.is_customer_visible,
                     safe_to_promise=o.safe_to_promise,
+                    closed_at=o.closed_at,
+                    learning=o.learning,
                 )
                 for o in cards["outcomes"]
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -12,6 +13,8 @@ from metrics.forms import KeyResultForm
 from roadmap.board import BoardFilters, FilterOptions, Option
 from roadmap.guided_start import FirstKeyResult
 from roadmap.models import (
+    CLOSED_OUTCOME_STATUSES,
+    OPEN_OUTCOME_STATUSES,
     Challenge,
     Feature,
     Horizon,
@@ -19,12 +22,15 @@ from roadmap.models import (
     InsightSource,
     Outcome,
     OutcomeStatus,
+    Review,
     Roadmap,
     ShareLink,
     SuccessMetric,
     Team,
     TeamDependency,
+    VerdictChoice,
 )
+from roadmap.reviews import VerdictRow
 from roadmap.soon import SoonFilters
 from strategy.concurrency import VersionedFormMixin
 from strategy.models import Goal, Product
@@ -61,7 +67,11 @@ class BoardFilterForm(NarrowingForm):
     team = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any status"), *OutcomeStatus.choices],
+        # Closed outcomes are in the Done archive, not on the board.
+        choices=[
+            ("", "Any status"),
+            *((s.value, s.label) for s in OPEN_OUTCOME_STATUSES),
+        ],
         label="Outcome status",
     )
     q = forms.CharField(
@@ -187,6 +197,40 @@ class OutcomeForm(BoardCardForm):
             "teams": forms.CheckboxSelectMultiple,
             "customer_summary": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Closing asks what was learned: it has a form of its own
+        # (OutcomeCloseForm), so the edit form offers the open statuses.
+        status = cast("forms.ChoiceField", self.fields["status"])
+        status.choices = [(s.value, s.label) for s in OPEN_OUTCOME_STATUSES]
+        status.help_text = "To close it as achieved, missed or dropped, use “Close”."
+
+
+class OutcomeCloseForm(VersionedFormMixin, forms.ModelForm):
+    """Close an outcome as achieved, missed or dropped, saying what was learned."""
+
+    class Meta:
+        model = Outcome
+        fields = ["status", "learning"]
+        labels = {"status": "Close as"}
+        widgets = {
+            "status": forms.RadioSelect,
+            "learning": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        status = cast("forms.ChoiceField", self.fields["status"])
+        status.choices = [(s.value, s.label) for s in CLOSED_OUTCOME_STATUSES]
+        if not self.is_bound and not self.instance.is_closed:
+            self.initial["status"] = OutcomeStatus.ACHIEVED
+            self.initial["learning"] = ""
+        learning = self.fields["learning"]
+        learning.required = True
+        learning.error_messages["required"] = (
+            "Say what the team learned: the Done archive keeps it."
+        )
 
 
 class ChallengeCreateForm(BoardCardForm):
@@ -483,6 +527,92 @@ class GuidedStartForm(forms.Form):
             start_date=timezone.localdate(),
             due_date=data["due_date"],
         )
+
+
+class ReviewCadenceForm(VersionedFormMixin, forms.ModelForm):
+    """How often the product's team holds a review."""
+
+    class Meta:
+        model = Roadmap
+        fields = ["review_cadence"]
+        labels = {"review_cadence": "Review cadence"}
+
+
+class ReviewForm(VersionedFormMixin, forms.ModelForm):
+    """An open review: date, attendees, notes, decisions, and a verdict with a
+    note for each open outcome (`verdict_<id>`, `note_<id>`)."""
+
+    class Meta:
+        model = Review
+        fields = ["held_on", "attendees", "notes", "decisions"]
+        widgets = {
+            "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "attendees": forms.TextInput(
+                attrs={"placeholder": "e.g. Priya (PM), Tom (design), sponsor"}
+            ),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "decisions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(
+        self, *args: Any, rows: Sequence[VerdictRow] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = list(rows)
+        for row in self.rows:
+            self.fields[f"verdict_{row.outcome_pk}"] = forms.ChoiceField(
+                label=f"Verdict on “{row.title}”",
+                choices=[("", "Not decided"), *VerdictChoice.choices],
+                required=False,
+                initial=row.verdict,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"note_{row.outcome_pk}"] = forms.CharField(
+                label=f"Why (“{row.title}”)",
+                required=False,
+                initial=row.note,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def verdict_fields(
+        self,
+    ) -> list[tuple[VerdictRow, forms.BoundField, forms.BoundField]]:
+        return [
+            (row, self[f"verdict_{row.outcome_pk}"], self[f"note_{row.outcome_pk}"])
+            for row in self.rows
+        ]
+
+    def verdicts(self) -> dict[int, tuple[str, str]]:
+        """The posted (verdict, note) of each outcome, from the cleaned data."""
+        return {
+            row.outcome_pk: (
+                self.cleaned_data.get(f"verdict_{row.outcome_pk}") or "",
+                self.cleaned_data.get(f"note_{row.outcome_pk}") or "",
+            )
+            for row in self.rows
+        }
+
+
+class ReviewCloseForm(forms.Form):
+    """Close a review; the outcomes it dropped are closed as dropped if ticked."""
+
+    drop = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Close these outcomes as dropped",
+    )
+
+    def __init__(
+        self, *args: Any, dropped: Sequence[VerdictRow] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        drop = cast("forms.TypedMultipleChoiceField", self.fields["drop"])
+        drop.choices = [(row.outcome_pk, row.title) for row in dropped]
+        # What a product manager expects: a "drop" verdict closes the outcome,
+        # unless they untick it here.
+        drop.initial = [row.outcome_pk for row in dropped]
 
 
 class SnapshotForm(forms.Form):

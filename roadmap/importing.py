@@ -47,6 +47,7 @@ from roadmap.models import (
     OutcomeCategory,
     OutcomeConfidence,
     OutcomeStatus,
+    ReviewCadence,
     Roadmap,
     SuccessMetric,
     Team,
@@ -240,6 +241,7 @@ def check_plan(doc: PlanDoc) -> list[str]:
         seen_horizons.add(horizon.key)
         check.text(f"{path}.label", horizon.label)
 
+    check.choice("board.review_cadence", board.review_cadence, ReviewCadence.values)
     outcomes = check.keys("board.outcomes", board.outcomes)
     for index, o in enumerate(board.outcomes):
         path = f"board.outcomes[{index}]"
@@ -874,6 +876,7 @@ class Importer:
             if horizon is not None:
                 setattr(roadmap, f"{key}_label", horizon.label)
                 setattr(roadmap, f"{key}_hint", horizon.hint)
+        roadmap.review_cadence = doc.board.review_cadence
         if self.changes.horizons_changed:
             bump(roadmap)
         roadmap.save()
@@ -941,6 +944,8 @@ class Importer:
                 "customer_summary": o.customer_summary,
                 "is_customer_visible": o.is_customer_visible,
                 "safe_to_promise": o.safe_to_promise,
+                "closed_at": o.closed_at,
+                "learning": o.learning,
             },
         )
         self.import_outcome_teams()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, Q
 from django.db.models.functions import JSONObject
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.models import KeyResult
 from strategy.models import Goal, Product
@@ -30,8 +33,52 @@ class Horizon(models.TextChoices):
 HORIZON_VALUES = Horizon.values
 
 
+class ReviewCadence(models.TextChoices):
+    WEEKLY = "weekly", "Every week"
+    BIWEEKLY = "biweekly", "Every two weeks"
+    MONTHLY = "monthly", "Every month"
+    QUARTERLY = "quarterly", "Every quarter"
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """Return the same day `months` later, or that month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+@dataclass(frozen=True)
+class ReviewSchedule:
+    """When a roadmap's next review is due, by its cadence.
+
+    `due_on` is None before the first review: the first one is due now.
+    """
+
+    cadence_label: str
+    today: dt.date
+    last_held_on: dt.date | None = None
+    due_on: dt.date | None = None
+    open_review_id: int | None = None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_on is not None and self.due_on < self.today
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.today - self.due_on).days if self.is_overdue and self.due_on else 0
+
+    @property
+    def is_due(self) -> bool:
+        """Whether a review should be held now (due today, overdue, or never held)."""
+        return self.due_on is None or self.due_on <= self.today
+
+
 class Roadmap(models.Model):
     """A product's roadmap; horizon labels and time hints are its own."""
+
+    ReviewCadence = ReviewCadence
 
     product = models.OneToOneField(
         Product, on_delete=models.CASCADE, related_name="roadmap"
@@ -44,6 +91,12 @@ class Roadmap(models.Model):
     )
     soon_hint = models.CharField(max_length=60, blank=True)
     future_hint = models.CharField(max_length=60, blank=True)
+    review_cadence = models.CharField(
+        max_length=10,
+        choices=ReviewCadence,
+        default=ReviewCadence.MONTHLY,
+        help_text="How often the team reviews its outcomes against the evidence.",
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,6 +107,10 @@ class Roadmap(models.Model):
                 & Q(soon_label__regex=r"\S")
                 & Q(future_label__regex=r"\S"),
                 name="roadmap_horizon_labels_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_cadence__in=ReviewCadence.values),
+                name="roadmap_review_cadence_valid",
             ),
         ]
 
@@ -75,6 +132,38 @@ class Roadmap(models.Model):
         return [
             (h, self.horizon_label(h), self.horizon_hint(h)) for h in HORIZON_VALUES
         ]
+
+    def review_due_after(self, held_on: dt.date) -> dt.date:
+        """The day the review after one held on `held_on` is due, by the cadence."""
+        if self.review_cadence == ReviewCadence.WEEKLY:
+            return held_on + dt.timedelta(days=7)
+        if self.review_cadence == ReviewCadence.BIWEEKLY:
+            return held_on + dt.timedelta(days=14)
+        if self.review_cadence == ReviewCadence.QUARTERLY:
+            return _add_months(held_on, 3)
+        return _add_months(held_on, 1)
+
+    def review_schedule(self, today: dt.date | None = None) -> ReviewSchedule:
+        """The last closed review, the next one's due date and the open one.
+
+        One query (none for a roadmap not saved yet, which has no review).
+        """
+        today = today or timezone.localdate()
+        label = ReviewCadence(self.review_cadence).label
+        if self.pk is None:
+            return ReviewSchedule(label, today)
+        found = self.reviews.aggregate(
+            last=models.Max("held_on", filter=Q(status=ReviewStatus.CLOSED)),
+            open_id=models.Max("id", filter=Q(status=ReviewStatus.OPEN)),
+        )
+        last = found["last"]
+        return ReviewSchedule(
+            cadence_label=label,
+            today=today,
+            last_held_on=last,
+            due_on=self.review_due_after(last) if last else None,
+            open_review_id=found["open_id"],
+        )
 
 
 class Team(models.Model):
@@ -122,6 +211,13 @@ class CardQuerySet(models.QuerySet):
 
 
 class OutcomeQuerySet(CardQuerySet):
+    def open(self) -> Self:
+        """Outcomes still pursued: not closed as achieved, missed or dropped."""
+        return self.exclude(status__in=CLOSED_OUTCOME_STATUSES)
+
+    def closed(self) -> Self:
+        return self.filter(status__in=CLOSED_OUTCOME_STATUSES)
+
     def for_board(self) -> Self:
         """Fetch what an outcome card shows, teams included, in one query."""
         teams = ArraySubquery(
@@ -222,6 +318,15 @@ class OutcomeStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
+# An outcome closed with one of these has left the board for the Done archive.
+CLOSED_OUTCOME_STATUSES = (
+    OutcomeStatus.ACHIEVED,
+    OutcomeStatus.MISSED,
+    OutcomeStatus.DROPPED,
+)
+OPEN_OUTCOME_STATUSES = (OutcomeStatus.PROPOSED, OutcomeStatus.ACTIVE)
+
+
 class OutcomeConfidence(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -264,6 +369,13 @@ class Outcome(TitledCard):
         default=False,
         help_text="Sales and support may promise this to customers.",
     )
+    # Set when the outcome is closed as achieved, missed or dropped.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    learning = models.TextField(
+        "What we learned",
+        blank=True,
+        help_text="What closing this outcome taught the team.",
+    )
 
     objects: ClassVar = OutcomeQuerySet.as_manager()
 
@@ -283,6 +395,10 @@ class Outcome(TitledCard):
                 name="outcome_category_valid",
             ),
         ]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_OUTCOME_STATUSES
 
 
 class ChallengeStatus(models.TextChoices):
@@ -807,3 +923,151 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "In progress"
+    CLOSED = "closed", "Closed"
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def open(self) -> Self:
+        return self.filter(status=ReviewStatus.OPEN)
+
+    def closed(self) -> Self:
+        return self.filter(status=ReviewStatus.CLOSED)
+
+    def for_list(self) -> Self:
+        """Newest first, with who started and closed each, in one query."""
+        return self.select_related("created_by", "closed_by").order_by(
+            "-held_on", "-id"
+        )
+
+
+class Review(models.Model):
+    """A regular look at the roadmap's outcomes against the evidence.
+
+    While open, editors keep notes and give each open outcome a verdict;
+    closing it freezes it and takes a snapshot of the plan.
+    """
+
+    Status = ReviewStatus
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="reviews"
+    )
+    held_on = models.DateField("Date", default=timezone.localdate)
+    attendees = models.TextField(
+        blank=True, help_text="Who took part: names or roles, separated by commas."
+    )
+    notes = models.TextField(blank=True)
+    decisions = models.TextField(
+        blank=True, help_text="What the team decided, one decision a line."
+    )
+    status = models.CharField(max_length=6, choices=Status, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The plan as the review left it, taken when it was closed.
+    snapshot = models.ForeignKey(
+        Snapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values),
+                name="review_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReviewStatus.OPEN, closed_at__isnull=True)
+                | Q(status=ReviewStatus.CLOSED, closed_at__isnull=False),
+                name="review_closed_has_closed_at",
+            ),
+            # One review at a time: a second "Start" opens the running one.
+            models.UniqueConstraint(
+                fields=["roadmap"],
+                condition=Q(status=ReviewStatus.OPEN),
+                name="review_one_open_per_roadmap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.held_on.day} {self.held_on:%b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "roadmap:review_detail", args=[self.roadmap.product.slug, self.pk]
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReviewStatus.OPEN
+
+    @property
+    def in_sentence(self) -> str:
+        """The review as named inside a sentence: "review of 6 Nov 2026"."""
+        return f"review of {self.held_on.day} {self.held_on:%b %Y}"
+
+
+class VerdictChoice(models.TextChoices):
+    KEEP = "keep", "Keep"
+    CHANGE = "change", "Change"
+    DROP = "drop", "Drop"
+
+
+class ReviewVerdict(models.Model):
+    """What a review decided about one outcome, with why.
+
+    `evidence` keeps what the outcome's key results and check-ins said when
+    the review was closed, so a closed review reads as it was held.
+    """
+
+    Verdict = VerdictChoice
+
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="verdicts"
+    )
+    outcome = models.ForeignKey(
+        Outcome, on_delete=models.CASCADE, related_name="review_verdicts"
+    )
+    verdict = models.CharField(max_length=6, choices=Verdict, blank=True)
+    note = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "outcome"], name="reviewverdict_one_per_outcome"
+            ),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["", *VerdictChoice.values]),
+                name="reviewverdict_verdict_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display() or 'No verdict'}: {self.outcome_id}"

@@ -236,6 +236,7 @@ def _outcomes(
     )
     return (
         Outcome.objects.alive()
+        .open()
         .filter(filters.outcome_condition(), roadmap_id=roadmap.pk)
         .in_board_order()
         .annotate(team_names=teams)
@@ -385,6 +386,7 @@ def load_customer_presentation(product: Product) -> CustomerPresentation:
     if roadmap.pk is not None:
         outcomes = (
             Outcome.objects.alive()
+            .open()
             .filter(roadmap_id=roadmap.pk, is_customer_visible=True)
             .exclude(customer_summary__regex=r"^\s*$")
             .in_board_order()

@@ -350,6 +350,9 @@ class OutcomePlan(CardPlan):
     customer_summary: PlanText = ""
     is_customer_visible: bool = False
     safe_to_promise: bool = False
+    # Set on an outcome closed as achieved, missed or dropped.
+    closed_at: dt.datetime | None = None
+    learning: PlanText = ""
 
 
 class ChallengePlan(CardPlan):
@@ -379,6 +382,7 @@ class FeaturePlan(CardPlan):
 
 class BoardPlan(PlanSchema):
     horizons: list[HorizonPlan] = []
+    review_cadence: str = "monthly"
     outcomes: list[OutcomePlan] = []
     challenges: list[ChallengePlan] = []
     success_metrics: list[SuccessMetricPlan] = []

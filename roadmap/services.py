@@ -19,10 +19,12 @@ from django.utils import timezone
 
 from metrics.models import KeyResult, Metric
 from roadmap.models import (
+    CLOSED_OUTCOME_STATUSES,
     Challenge,
     Feature,
     Insight,
     Outcome,
+    OutcomeStatus,
     Roadmap,
     SuccessMetric,
     Team,
@@ -594,3 +596,79 @@ def insight_create(*, product: Product, insight: Insight, actor: Any) -> Insight
         parent=(target, insight.outcome_id or insight.feature_id),
     )
     return insight
+
+
+@transaction.atomic
+def outcome_close(
+    *,
+    roadmap: Roadmap,
+    outcome: Outcome,
+    version: int,
+    status: str,
+    learning: str,
+    actor: Any,
+) -> WriteResult:
+    """Close an outcome as achieved, missed or dropped, with what was learned.
+
+    The outcome leaves the board (with the cards that served it) for the
+    Done archive. The history keeps the status change with the learning as
+    its reason, and the learning itself in full.
+    """
+    learning = learning.strip()
+    if status not in CLOSED_OUTCOME_STATUSES:
+        raise ValueError(f"Not a closing status: {status!r}")
+    if not learning:
+        raise ValueError("Closing an outcome says what was learned.")
+    revision = bump_revision(roadmap)
+    changed = {
+        "status": (outcome.status, status),
+        "learning": (outcome.learning, learning),
+    }
+    _conditional_update(
+        outcome, version, status=status, learning=learning, closed_at=timezone.now()
+    )
+    entries = history.change_entries(
+        product_id=roadmap.product_id,
+        actor=actor,
+        kind=ItemKind.OUTCOME,
+        item=outcome,
+        changed={k: v for k, v in changed.items() if v[0] != v[1]},
+        reasons={"status": learning},
+    )
+    history.record_all(entries)
+    status_entry = next((e for e in entries if e.field == "status"), None)
+    return WriteResult(
+        revision=revision, entry_id=status_entry.pk if status_entry else None
+    )
+
+
+@transaction.atomic
+def outcome_reopen(
+    *, roadmap: Roadmap, outcome: Outcome, version: int, actor: Any, reason: str = ""
+) -> WriteResult:
+    """Bring a closed outcome back to the board as active, where it was.
+
+    What was learned stays with it (and in the history).
+    """
+    if not outcome.is_closed:
+        raise ValueError("Only a closed outcome can be reopened.")
+    revision = bump_revision(roadmap)
+    before = outcome.status
+    update_if_version(
+        outcome,
+        version=version,
+        values={"status": OutcomeStatus.ACTIVE, "closed_at": None},
+        queryset=Outcome.objects.alive().closed(),
+    )
+    entry = _entry(
+        roadmap=roadmap,
+        actor=actor,
+        action=HistoryAction.UPDATED,
+        card=outcome,
+        field="status",
+        before=before,
+        after=OutcomeStatus.ACTIVE,
+        reason=reason or "Reopened",
+    )
+    entry.save()
+    return WriteResult(revision=revision, entry_id=entry.pk)

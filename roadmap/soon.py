@@ -31,13 +31,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from roadmap.board import Option
+from roadmap.board import Option, on_board
 from roadmap.models import (
+    CLOSED_OUTCOME_STATUSES,
     Feature,
     Horizon,
     Insight,
     Outcome,
     OutcomeConfidence,
+    OutcomeStatus,
     Roadmap,
     SoonVisit,
 )
@@ -200,11 +202,15 @@ ITEM_MODELS = {"outcome": Outcome, "feature": Feature}
 
 
 def _live_items(kind: str, product_ids: Sequence[int]) -> QuerySet:
-    """The live outcomes or features of these products, with their askers."""
+    """The live outcomes or features of these products, with their askers.
+
+    Closed outcomes and the features that served them are in the Done
+    archive, not coming: the kit never offers them.
+    """
     return (
         ITEM_MODELS[kind]
         .objects.alive()
-        .filter(roadmap__product_id__in=product_ids)
+        .filter(on_board(kind), roadmap__product_id__in=product_ids)
         .annotate(accounts_asking=Coalesce(_accounts_asking(kind), Value(0)))
         .order_by("roadmap__product_id", "position", "id")
     )
@@ -290,28 +296,31 @@ def soon_item(product: Product, kind: str, pk: int) -> SoonItem | None:
     return items[0] if items else None
 
 
-def _where_it_went(left: Iterable[str]) -> dict[str, tuple[str, bool]]:
-    """For items no longer in Soon: their horizon now, or "deleted"."""
+def _where_it_went(left: Iterable[str]) -> dict[str, tuple[str, bool, str]]:
+    """For items no longer in Soon: their horizon now, "deleted", and the
+    status of the closed outcome that took them off the roadmap (or "")."""
     ids: dict[str, list[int]] = {kind: [] for kind in ITEM_KINDS}
     for key in left:
         kind, _, pk = key.partition(":")
         if kind in ids and pk.isdigit():
             ids[kind].append(int(pk))
-    where: dict[str, tuple[str, bool]] = {}
+    where: dict[str, tuple[str, bool, str]] = {}
     for kind, model in ITEM_MODELS.items():
         if not ids[kind]:
             continue
-        for pk, horizon, deleted_at in model.objects.filter(
+        status = "status" if kind == "outcome" else "outcome__status"
+        for pk, horizon, deleted_at, outcome_status in model.objects.filter(
             pk__in=ids[kind]
-        ).values_list("pk", "horizon", "deleted_at"):
-            where[f"{kind}:{pk}"] = (horizon, deleted_at is not None)
+        ).values_list("pk", "horizon", "deleted_at", status):
+            closed = outcome_status if outcome_status in CLOSED_OUTCOME_STATUSES else ""
+            where[f"{kind}:{pk}"] = (horizon, deleted_at is not None, closed)
     return where
 
 
 def _changes(
     before: dict[str, list[Any]],
     now: dict[str, SoonItem],
-    where: dict[str, tuple[str, bool]],
+    where: dict[str, tuple[str, bool, str]],
     roadmap: Roadmap,
 ) -> list[Change]:
     changes = []
@@ -347,9 +356,11 @@ def _changes(
     for key, old in before.items():
         if key in now:
             continue
-        horizon, deleted = where.get(key, ("", True))
+        horizon, deleted, closed = where.get(key, ("", True, ""))
         if deleted:
             detail = "Removed from the roadmap"
+        elif closed:
+            detail = f"Closed: {OutcomeStatus(closed).label.lower()}"
         else:
             detail = f"Moved to {roadmap.horizon_label(horizon)}"
         changes.append(Change("left", old[3], detail, bool(old[0])))

@@ -46,11 +46,15 @@ class HorizonSummary:
 
 
 def roadmap_summary(product: Product) -> list[HorizonSummary]:
-    """Count the live outcomes on the product's board per horizon and status."""
+    """Count the live outcomes on the product's board per horizon and status.
+
+    Closed outcomes (achieved, missed, dropped) have left the board.
+    """
     outcome_model = _outcome_model()
     status_labels = dict(outcome_model._meta.get_field("status").choices)
     rows = (
         outcome_model.objects.alive()
+        .open()
         .filter(roadmap__product=product)
         .values_list("horizon", "status")
         .annotate(count=Count("id"))
@@ -70,9 +74,16 @@ def roadmap_summary(product: Product) -> list[HorizonSummary]:
 
 
 def outcomes_by_horizon(goal: Goal) -> list[tuple[Horizon, list[Any]]]:
-    """Return the live outcomes serving goal, grouped by the board's horizons."""
-    outcomes = list(goal.outcomes.alive().order_by("position", "id"))
+    """Return the board's outcomes serving goal, grouped by the horizons."""
+    outcomes = list(goal.outcomes.alive().open().order_by("position", "id"))
     return [
         (horizon, [o for o in outcomes if o.horizon == horizon.value])
         for horizon in horizons_for(goal.product)
     ]
+
+
+def review_schedule(product: Product) -> Any:
+    """When the product's next review is due (the roadmap's ReviewSchedule)."""
+    model = _roadmap_model()
+    roadmap = model.objects.filter(product=product).first() or model(product=product)
+    return roadmap.review_schedule()

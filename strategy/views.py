@@ -38,7 +38,7 @@ from strategy.forms import (
     VisionBoardForm,
 )
 from strategy.models import Company, Goal, ItemKind, Product, Theme
-from strategy.overview import outcomes_by_horizon, roadmap_summary
+from strategy.overview import outcomes_by_horizon, review_schedule, roadmap_summary
 from strategy.permissions import (
     can_edit,
     can_manage_products,
@@ -203,6 +203,7 @@ def _product_page(
         request, product, is_editor=can_edit(request.user, product)
     )
     context["roadmap_summary"] = roadmap_summary(product)
+    context["review_schedule"] = review_schedule(product)
     context["editors"] = product.editors.order_by("first_name", "username")
     return render(request, PRODUCT_TEMPLATE, {**context, **extra})
 

@@ -25,6 +25,7 @@ from tests.roadmap.factories import (
     InsightFactory,
     NotificationFactory,
     OutcomeFactory,
+    ReviewFactory,
     SuccessMetricFactory,
     TeamDependencyFactory,
 )
@@ -123,6 +124,7 @@ def world(product, editor):
             email="new@example.com", token_hash="0" * 64, expires_at=product.created_at
         ).pk,
         "history_entry": HistoryEntryFactory(product=product, actor=editor).pk,
+        "review": ReviewFactory(roadmap=roadmap).pk,
         "snapshot": take_snapshot(
             product, name="Before Q1 planning", kind="manual", user=editor
         ).pk,
@@ -151,6 +153,11 @@ PK_OF = {
     "roadmap:outcome_panel": "outcome",
     "roadmap:outcome_insights": "outcome",
     "roadmap:outcome_move_linked": "outcome",
+    "roadmap:outcome_close": "outcome",
+    "roadmap:outcome_reopen": "outcome",
+    "roadmap:review_detail": "review",
+    "roadmap:review_edit": "review",
+    "roadmap:review_close": "review",
     "roadmap:dependency_create": "outcome",
     "roadmap:dependency_delete": "outcome",
     "roadmap:share_link_revoke": "share_link",

@@ -21,6 +21,7 @@ from roadmap.models import (
     Feature,
     Notification,
     Outcome,
+    Review,
     ShareLink,
     Snapshot,
     SuccessMetric,
@@ -117,6 +118,7 @@ def demo_urls(product) -> dict[str, str]:
         outcome=outcome,
         item_title=outcome.title,
     )
+    open_review = Review.objects.create(roadmap=product.roadmap)
     urls = {}
     for name in url_names():
         kwargs: dict = {}
@@ -180,6 +182,19 @@ def demo_urls(product) -> dict[str, str]:
                 before="soon",
                 after=outcome.horizon,
             ).pk
+        if name in {
+            "roadmap:review_detail",
+            "roadmap:review_edit",
+            "roadmap:review_close",
+        }:
+            # The demo's held review, and an open one to try to change.
+            kwargs["pk"] = (
+                open_review.pk
+                if name != "roadmap:review_detail"
+                else (
+                    Review.objects.filter(roadmap__product=product).closed().first().pk
+                )
+            )
         if name == "roadmap:snapshot":
             kwargs["pk"] = Snapshot.objects.filter(product=product).first().pk
         if name == "roadmap:cell_cards":

@@ -293,6 +293,12 @@
       var card = openMenu.card;
       closeMenu();
       if (menuItem.dataset.menuAction === "select") selectOutcome(card.dataset.id);
+      // A form that opens in the side panel (closing an outcome); without
+      // JavaScript the item is a link to it as a page of its own.
+      if (menuItem.dataset.menuAction === "panel") {
+        event.preventDefault();
+        htmx.ajax("GET", menuItem.getAttribute("href"), { target: "#side-panel", swap: "innerHTML" });
+      }
       return;
     }
     if (openMenu && target.closest(".menu [role=menuitem]")) {

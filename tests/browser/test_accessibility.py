@@ -25,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome, Snapshot
+from roadmap.models import Challenge, Outcome, Review, Snapshot
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -155,6 +155,8 @@ class Site:
     challenges: list[int]
     outcome_with_features: int
     share_paths: dict[str, str]
+    held_review: int
+    open_review: int
     snapshot: int = 0
 
     def product(self, rest: str = "") -> str:
@@ -187,6 +189,8 @@ def site() -> Site:
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
             for share in result.shares
         },
+        held_review=Review.objects.get(roadmap__product=product).pk,
+        open_review=Review.objects.create(roadmap=product.roadmap).pk,
         snapshot=Snapshot.objects.filter(product=product).order_by("taken_at")[0].pk,
     )
 
@@ -259,6 +263,11 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         ),
         ("unknown snapshot", site.product("compare/?from=999999&to=now")),
         ("not found", "/products/no-such-product/"),
+        ("reviews", site.product("reviews/")),
+        ("held review", site.product(f"reviews/{site.held_review}/")),
+        # The editor's form; a viewer reads it.
+        ("open review", site.product(f"reviews/{site.open_review}/")),
+        ("done archive", site.product("done/")),
     ]
     if path := notifications_path():
         pages.append(("notifications", path))
@@ -275,6 +284,11 @@ def editor_pages(site: Site) -> list[tuple[str, str]]:
         ("API tokens", f"{metrics}tokens/"),
         ("share links", site.product("share/")),
         ("guided start", site.product("roadmap/start/")),
+        ("closing a review", site.product(f"reviews/{site.open_review}/close/")),
+        (
+            "closing an outcome",
+            site.product(f"roadmap/outcome/{site.outcome_with_features}/close/"),
+        ),
     ]
 
 

@@ -7,6 +7,8 @@ from roadmap.models import (
     Feature,
     Insight,
     Outcome,
+    Review,
+    ReviewVerdict,
     Roadmap,
     SuccessMetric,
     Team,
@@ -111,3 +113,23 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     product = factory.LazyAttribute(lambda o: (o.outcome or o.feature).roadmap.product)
     kind = "entered_current"
     item_title = factory.LazyAttribute(lambda o: (o.outcome or o.feature).title)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """An open review; pass status="closed" with closed_at for a held one."""
+
+    class Meta:
+        model = Review
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+
+
+class ReviewVerdictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewVerdict
+
+    review = factory.SubFactory(ReviewFactory)
+    outcome = factory.SubFactory(
+        OutcomeFactory, roadmap=factory.SelfAttribute("..review.roadmap")
+    )
+    verdict = "keep"

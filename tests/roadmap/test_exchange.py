@@ -1017,3 +1017,53 @@ def test_the_history_names_the_import(plan, editor_client, editor):
     page = editor_client.get(reverse("roadmap:history", args=[plan.slug]))
     assert page.status_code == 200
     assert "Plan imported: 0 created, 0 changed, 0 removed" in page.content.decode()
+
+
+def test_a_closed_outcome_and_the_review_cadence_survive_export_and_import():
+    product = ProductFactory(slug="closing")
+    RoadmapFactory(product=product, review_cadence="quarterly")
+    OutcomeFactory(
+        roadmap=product.roadmap,
+        title="Size without a chart",
+        status=Outcome.Status.ACHIEVED,
+        learning="Two fit questions beat a chart.",
+        closed_at=dt.datetime(2026, 10, 1, 16, tzinfo=dt.UTC),
+    )
+
+    copy = reimported(product, "closing-copy")
+
+    outcome = Outcome.objects.get(roadmap__product=copy)
+    assert outcome.status == "achieved"
+    assert outcome.learning == "Two fit questions beat a chart."
+    assert outcome.closed_at == dt.datetime(2026, 10, 1, 16, tzinfo=dt.UTC)
+    assert copy.roadmap.review_cadence == "quarterly"
+    assert comparable(plan_document(copy)) == comparable(plan_document(product))
+
+
+def test_a_document_without_closing_fields_or_cadence_still_imports():
+    product = ProductFactory(slug="older")
+    RoadmapFactory(product=product)
+    OutcomeFactory(roadmap=product.roadmap, title="Open one")
+    data = json.loads(export_json(product))
+    del data["board"]["review_cadence"]
+    for outcome in data["board"]["outcomes"]:
+        del outcome["closed_at"]
+        del outcome["learning"]
+
+    copy = plan_import(doc=read_plan(json.dumps(data)), slug="older-copy").product
+
+    outcome = Outcome.objects.get(roadmap__product=copy)
+    assert (outcome.closed_at, outcome.learning) == (None, "")
+    assert copy.roadmap.review_cadence == "monthly"
+
+
+def test_an_unknown_review_cadence_is_reported_by_its_path():
+    product = ProductFactory(slug="cadence")
+    RoadmapFactory(product=product)
+    data = json.loads(export_json(product))
+    data["board"]["review_cadence"] = "daily"
+
+    with pytest.raises(PlanInvalid) as refused:
+        plan_import(doc=read_plan(json.dumps(data)), slug="cadence-copy")
+
+    assert "board.review_cadence" in str(refused.value.problems)

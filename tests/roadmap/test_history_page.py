@@ -383,17 +383,17 @@ def test_a_status_change_keeps_the_reason_typed_in_the_edit_form(
             "version": outcome.version,
             "title": outcome.title,
             "description": "",
-            "status": "dropped",
+            "status": "active",
             "confidence": outcome.confidence,
             "category": outcome.category,
-            "reason": "Shoppers did not want it",
+            "reason": "The pilot proved demand",
         },
         headers=HTMX,
     )
 
     entry = HistoryEntry.objects.get(field="status")
-    assert (entry.before, entry.after) == (before, "dropped")
-    assert entry.reason == "Shoppers did not want it"
+    assert (entry.before, entry.after) == (before, "active")
+    assert entry.reason == "The pilot proved demand"
 
 
 def test_a_reason_is_given_only_once(editor_client, editor, product):
@@ -526,6 +526,7 @@ def test_an_admin_save_records_what_it_changed(admin_client, product):
             "current_hint": "",
             "soon_hint": "",
             "future_hint": "",
+            "review_cadence": "monthly",
             "version": roadmap.version,
         },
     )

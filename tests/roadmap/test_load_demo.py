@@ -11,13 +11,16 @@ from django.urls import reverse
 
 from metrics.models import KeyResult, Measurement, Metric
 from roadmap.demo import DEMO_SLUG, load_demo
+from roadmap.done import load_done
 from roadmap.models import (
     HORIZON_VALUES,
+    OPEN_OUTCOME_STATUSES,
     Challenge,
     Feature,
     Horizon,
     Insight,
     Outcome,
+    Review,
     ShareLink,
     SuccessMetric,
     Team,
@@ -92,9 +95,10 @@ def test_demo_cards_are_linked_to_each_other(demo):
         Challenge.objects.filter(roadmap__product=demo, outcome__isnull=False).count()
         == 5
     )
+    # The board's: the closed outcomes' key results are in the Done archive.
     assert (
         SuccessMetric.objects.filter(
-            roadmap__product=demo, outcome__isnull=False
+            roadmap__product=demo, outcome__status__in=OPEN_OUTCOME_STATUSES
         ).count()
         == 6
     )
@@ -222,7 +226,9 @@ def test_reset_reloads_the_demo_from_scratch(demo):
     result = load_demo(today=TODAY, reset=True)
 
     assert result.created
-    assert Outcome.objects.filter(roadmap__product__slug=DEMO_SLUG).count() == 7
+    outcomes = Outcome.objects.filter(roadmap__product__slug=DEMO_SLUG)
+    assert outcomes.open().count() == 7
+    assert outcomes.closed().count() == 2
 
 
 def test_load_demo_command_prints_the_sign_ins(capsys):
@@ -288,3 +294,21 @@ def test_load_demo_if_empty_leaves_an_existing_installation_alone(capsys):
 
     assert not Product.objects.filter(slug=DEMO_SLUG).exists()
     assert "not loaded" in capsys.readouterr().out
+
+
+def test_demo_has_a_closed_review_and_an_achieved_and_a_missed_outcome(demo):
+    review = Review.objects.get(roadmap__product=demo)
+    done = load_done(demo.roadmap, 1)
+    schedule = demo.roadmap.review_schedule(today=TODAY)
+
+    assert not review.is_open
+    assert review.snapshot.kind == "review"
+    assert {v.verdict for v in review.verdicts.all()} == {"keep", "change"}
+    assert all(v.evidence["key_results"] for v in review.verdicts.all())
+    assert schedule.due_on == TODAY + dt.timedelta(weeks=1, days=2)
+    assert not schedule.is_overdue
+    assert sorted((o.status, o.hit_count) for o in done) == [
+        ("achieved", 1),
+        ("missed", 0),
+    ]
+    assert all(o.learning for o in done)

@@ -124,8 +124,9 @@ def test_product_detail_query_count_is_constant(
     OutcomeFactory.create_batch(goal_count, roadmap=product.roadmap, goal=None)
 
     # user (the session is cached), product, editors, themes, goals, key results, archived
-    # count, roadmap, outcome counts, editor list
-    with django_assert_num_queries(10):
+    # count, roadmap, outcome counts, editor list, the review schedule's roadmap and
+    # its reviews
+    with django_assert_num_queries(12):
         response = viewer_client.get(product.get_absolute_url())
 
     assert response.status_code == 200
