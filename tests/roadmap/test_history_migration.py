@@ -14,6 +14,14 @@ BEFORE = [("roadmap", "0006_soon_kit_and_notifications")]
 AFTER = [("roadmap", "0008_change_log_lives_in_the_history")]
 
 
+@pytest.fixture(autouse=True)
+def back_to_the_latest_migrations():
+    """Leave the schema as the other tests expect it, whatever this test did."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_the_change_log_is_copied_into_the_history_and_its_table_goes():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
