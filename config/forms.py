@@ -10,11 +10,15 @@ import django.forms
 from django.conf import settings
 from django.forms.renderers import DjangoTemplates
 
+from config.oversize import CheckedBoundField
+
 
 class FormRenderer(DjangoTemplates):
     """Render `field.as_field_group` with templates/includes/_field.html."""
 
     field_template_name = "includes/_field.html"
+    # A field dropped from an oversized post fails with "Too large: ...".
+    bound_field_class = CheckedBoundField
 
     @cached_property
     def engine(self) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
+from pydantic import Field
 
 from config.types import ApiHttpRequest
 from metrics import schemas, services
@@ -21,22 +22,30 @@ router = Router(tags=["metrics"])
 
 
 class MeasurementFilter(Schema):
-    since: schemas.dt.date | None = None
-    until: schemas.dt.date | None = None
+    since: schemas.IsoDate | None = Field(
+        None, description="Only measurements on or after this day (YYYY-MM-DD)."
+    )
+    until: schemas.IsoDate | None = Field(
+        None, description="Only measurements on or before this day (YYYY-MM-DD)."
+    )
 
 
 def metrics_of(request: ApiHttpRequest) -> MetricQuerySet:
     return Metric.objects.for_product(request.auth.product)
 
 
-@router.get("/metrics", response=list[schemas.MetricOut], summary="List metrics")
+@router.get(
+    "/metrics",
+    response=schemas.responses(list[schemas.MetricOut]),
+    summary="List metrics",
+)
 def list_metrics(request: ApiHttpRequest) -> Any:
     return metrics_of(request).with_latest()
 
 
 @router.get(
     "/metrics/{metric_id}",
-    response={200: schemas.MetricOut, 404: schemas.ErrorOut},
+    response=schemas.responses(schemas.MetricOut, lookup=True),
     summary="Get a metric",
 )
 def get_metric(request: ApiHttpRequest, metric_id: int) -> Any:
@@ -45,7 +54,7 @@ def get_metric(request: ApiHttpRequest, metric_id: int) -> Any:
 
 @router.get(
     "/metrics/{metric_id}/measurements",
-    response={200: list[schemas.MeasurementOut], 404: schemas.ErrorOut},
+    response=schemas.responses(list[schemas.MeasurementOut], lookup=True),
     summary="List a metric's measurements",
 )
 def list_measurements(
@@ -62,7 +71,7 @@ def list_measurements(
 
 @router.post(
     "/metrics/{metric_id}/measurements",
-    response={200: schemas.MeasurementOut, 404: schemas.ErrorOut},
+    response=schemas.responses(schemas.MeasurementOut, body=True, lookup=True),
     summary="Record a measurement",
     description="Stores the value of the metric on the date. Sending a value for a "
     "date that already has one replaces it, so retries are safe.",
@@ -85,7 +94,7 @@ def record_measurement(
 
 @router.post(
     "/measurements/batch",
-    response={200: schemas.StoredOut},
+    response=schemas.responses(schemas.StoredOut, body=True),
     summary="Record many measurements at once",
     description="All or nothing: if any measurement is invalid, names an unknown "
     "metric or repeats a metric and date, nothing is stored. Measurements "
@@ -133,7 +142,9 @@ def record_batch(request: ApiHttpRequest, payload: schemas.BatchIn) -> Any:
 
 
 @router.get(
-    "/key-results", response=list[schemas.KeyResultOut], summary="List key results"
+    "/key-results",
+    response=schemas.responses(list[schemas.KeyResultOut]),
+    summary="List key results",
 )
 def list_key_results(request: ApiHttpRequest) -> Any:
     key_results = KeyResult.objects.for_product(request.auth.product).with_current()
@@ -142,7 +153,7 @@ def list_key_results(request: ApiHttpRequest) -> Any:
 
 @router.get(
     "/key-results/{key_result_id}",
-    response={200: schemas.KeyResultDetailOut, 404: schemas.ErrorOut},
+    response=schemas.responses(schemas.KeyResultDetailOut, lookup=True),
     summary="Get a key result with its check-ins",
 )
 def get_key_result(request: ApiHttpRequest, key_result_id: int) -> Any:

@@ -7,7 +7,9 @@ product only, and answers 404 for ids of any other product.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
+from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -15,12 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from accounts import ratelimit
 from config.types import ApiHttpRequest
 from metrics.api import router as metrics_router
-from metrics.schemas import ErrorOut
+from metrics.schemas import responses
 from roadmap.models import Outcome, Roadmap
 from roadmap.schemas import OutcomeDoc, RoadmapDoc, outcome_doc, roadmap_document
 from strategy.models import ApiToken
@@ -36,6 +39,13 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
+
+
+class ExactNumbers(Parser):
+    """Read JSON numbers as decimals, exactly as written (0.1 stays 0.1)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(request.body, parse_float=Decimal))
 
 
 class ProductToken(HttpBearer):
@@ -102,6 +112,7 @@ api = NinjaAPI(
     "as `Authorization: Bearer <token>`; create tokens on the product's "
     "Metrics › API tokens page.",
     auth=ProductToken(),
+    parser=ExactNumbers(),
     docs_url="/docs",
 )
 
@@ -152,7 +163,12 @@ def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 api.add_router("/", metrics_router)
 
 
-@api.get("/roadmap", response=RoadmapDoc, tags=["roadmap"], summary="Get the roadmap")
+@api.get(
+    "/roadmap",
+    response=responses(RoadmapDoc),
+    tags=["roadmap"],
+    summary="Get the roadmap",
+)
 def get_roadmap(request: ApiHttpRequest) -> Any:
     product = request.auth.product
     roadmap = Roadmap.objects.filter(product=product).first() or Roadmap(
@@ -162,7 +178,10 @@ def get_roadmap(request: ApiHttpRequest) -> Any:
 
 
 @api.get(
-    "/outcomes", response=list[OutcomeDoc], tags=["roadmap"], summary="List outcomes"
+    "/outcomes",
+    response=responses(list[OutcomeDoc]),
+    tags=["roadmap"],
+    summary="List outcomes",
 )
 def list_outcomes(request: ApiHttpRequest) -> Any:
     outcomes = (
@@ -176,7 +195,7 @@ def list_outcomes(request: ApiHttpRequest) -> Any:
 
 @api.get(
     "/outcomes/{outcome_id}",
-    response={200: OutcomeDoc, 404: ErrorOut},
+    response=responses(OutcomeDoc, lookup=True),
     tags=["roadmap"],
     summary="Get an outcome",
 )

@@ -72,7 +72,7 @@ MAX_LOADED = 2_000
 SPARKLINE_POINTS = 12
 # Bump when card or grid markup changes, so a shared cache never serves old
 # markup to new code during a deploy.
-MARKUP_VERSION = 4
+MARKUP_VERSION = 5
 CACHE_SECONDS = 24 * 60 * 60
 
 

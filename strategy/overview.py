@@ -44,6 +44,15 @@ class HorizonSummary:
     total: int = 0
     statuses: list[tuple[str, str, int]] = field(default_factory=list)
 
+    def segments(self) -> list[tuple[str, int, int]]:
+        """(status, start, count) for each status, laid end to end (a bar's parts)."""
+        start = 0
+        parts = []
+        for status, _label, count in self.statuses:
+            parts.append((status, start, count))
+            start += count
+        return parts
+
 
 def roadmap_summary(product: Product) -> list[HorizonSummary]:
     """Count the live outcomes on the product's board per horizon and status.

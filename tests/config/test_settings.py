@@ -62,7 +62,7 @@ def test_a_server_deployment_is_not_in_debug_and_sends_secure_cookies(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True", "3600"]
+    assert result.stdout.split() == ["False", "True", "31536000"]
 
 
 def test_caches_are_shared_through_redis_when_redis_url_is_set(tmp_path):
@@ -91,16 +91,19 @@ def test_caches_stay_in_each_process_without_redis_url(tmp_path):
 
 
 def test_responses_are_gzipped_before_any_other_middleware_sees_the_body(tmp_path):
-    """Only SecurityMiddleware, whitenoise (static files) and the share page's
-    304 (which has no body) come first."""
+    """Only SecurityMiddleware and the two security-header middlewares (headers
+    only), whitenoise (static files) and the share page's 304 (which has no
+    body) come first."""
     code = "from django.conf import settings; print(*settings.MIDDLEWARE)"
 
     result = run_settings(tmp_path, code, **SERVER)
 
     middleware = result.stdout.split()
-    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 3
-    assert middleware[:3] == [
+    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 5
+    assert middleware[:5] == [
         "django.middleware.security.SecurityMiddleware",
+        "csp.middleware.CSPMiddleware",
+        "config.middleware.permissions_policy",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "roadmap.middleware.share_not_modified",
     ]
