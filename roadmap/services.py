@@ -21,6 +21,7 @@ from metrics.models import KeyResult, Metric
 from roadmap.models import (
     Challenge,
     Feature,
+    FeatureStage,
     Insight,
     Outcome,
     Roadmap,
@@ -196,6 +197,12 @@ def card_create(
         _as_success_metric(card).key_result = key_result
     card.roadmap = roadmap
     card.position = _next_position(type(card), roadmap, card.horizon)
+    if (
+        isinstance(card, Feature)
+        and card.stage == FeatureStage.RELEASED
+        and card.released_on is None
+    ):
+        card.released_on = timezone.localdate()
     card.save()
     teams = list(teams)
     if teams:
@@ -248,6 +255,17 @@ def card_create(
     return card
 
 
+def released_now(card: BoardCard, changes: Mapping[str, tuple[Any, Any]]) -> bool:
+    """Whether this edit releases a feature that has no release date yet."""
+    stage = changes.get("stage")
+    return (
+        isinstance(card, Feature)
+        and stage is not None
+        and stage[1] == FeatureStage.RELEASED
+        and card.released_on is None
+    )
+
+
 @transaction.atomic
 def card_update(
     *,
@@ -275,6 +293,8 @@ def card_update(
         for name, new in values.items()
         if _stored(card, name) != _comparable(new)
     }
+    if released_now(card, changes) and "released_on" not in changes:
+        changes["released_on"] = (card.released_on, timezone.localdate())
     old_teams: list[Team] = []
     teams_changed = False
     if teams is not None:
@@ -594,3 +614,23 @@ def insight_create(*, product: Product, insight: Insight, actor: Any) -> Insight
         parent=(target, insight.outcome_id or insight.feature_id),
     )
     return insight
+
+
+@transaction.atomic
+def prioritisation_settings_update(
+    *, product: Product, version: int, values: dict[str, Any], actor: Any
+) -> int:
+    """Save the score method and target mix of a product's roadmap.
+
+    The roadmap is made on the first save; a page that showed its unsaved
+    default posted version 1, which a new roadmap has.
+    """
+    roadmap = roadmap_for_write(product)
+    return history.update_recorded(
+        product_id=product.pk,
+        kind=ItemKind.ROADMAP,
+        item=roadmap,
+        version=version,
+        values=values,
+        actor=actor,
+    )
