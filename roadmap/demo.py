@@ -233,10 +233,10 @@ def fill_estimates(
     for name, estimate in OUTCOME_ESTIMATES.items():
         Outcome.objects.filter(pk=outcomes[name].pk).update(**values(estimate))
     Roadmap.objects.filter(pk=roadmap.pk).update(
-        target_growth=40,
-        target_optimisation=30,
-        target_innovation=20,
-        target_capability=10,
+        target_growth=35,
+        target_optimisation=20,
+        target_innovation=25,
+        target_capability=20,
     )
     # Worn / skipped feedback shipped weeks ago; suggestion acceptance rose
     # after it, so its page has a before and an after to compare.

@@ -585,7 +585,7 @@ class EstimateForm(VersionedFormMixin, forms.ModelForm):
 
     @property
     def _keeps_size(self) -> bool:
-        return "effort" in self._meta.fields
+        return "effort" in (self._meta.fields or ())
 
     def _get_validation_exclusions(self) -> set[str]:
         # The form fields check what the model's constraints do; the key
@@ -595,7 +595,7 @@ class EstimateForm(VersionedFormMixin, forms.ModelForm):
 
 class FeatureEstimateForm(EstimateForm):
     class Meta(EstimateForm.Meta):
-        model = Feature
+        model = Feature  # type: ignore[assignment]
         fields = [*EstimateForm.Meta.fields, "effort"]
 
 

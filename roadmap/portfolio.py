@@ -92,10 +92,6 @@ class HorizonBalance:
     warnings: tuple[str, ...]
 
 
-def _points(value: float) -> int:
-    return round(abs(value))
-
-
 def warnings_for(
     label: str, outcomes: Bar, effort: Bar, target: Mapping[str, int] | None
 ) -> list[str]:
@@ -109,16 +105,17 @@ def warnings_for(
     for measured, noun in ((outcomes, "outcomes"), (effort, "estimated effort")):
         if measured.is_empty:
             continue
-        for category in CATEGORIES:
-            share = measured.percent(category)
-            gap = share - target[category]
-            if abs(gap) > WARN_POINTS:
-                side = "above" if gap > 0 else "below"
-                found.append(
-                    f"{label}: {CATEGORY_LABELS[category].lower()} is "
-                    f"{round(share)}% of {noun}, {_points(gap)} points {side} "
-                    f"its target of {target[category]}%."
-                )
+        off = [
+            f"{CATEGORY_LABELS[category].lower()} {round(measured.percent(category))}% "
+            f"(target {target[category]}%)"
+            for category in CATEGORIES
+            if abs(measured.percent(category) - target[category]) > WARN_POINTS
+        ]
+        if off:
+            found.append(
+                f"{label}: {noun} more than {WARN_POINTS} points off the target "
+                f"mix: {', '.join(off)}."
+            )
     return found
 
 

@@ -73,12 +73,11 @@ class Estimate:
     @classmethod
     def of(cls, item: Any) -> Estimate:
         """Read the estimate of an outcome or feature (or a row of its values)."""
-        if isinstance(item, dict):
-            get = item.get
-        else:
 
-            def get(name: str) -> Any:
-                return getattr(item, name, None)
+        def get(name: str) -> Any:
+            if isinstance(item, dict):
+                return item.get(name)
+            return getattr(item, name, None)
 
         return cls(
             reach=get("reach"),

@@ -293,7 +293,11 @@ def card_update(
         for name, new in values.items()
         if _stored(card, name) != _comparable(new)
     }
-    if released_now(card, changes) and "released_on" not in changes:
+    if (
+        isinstance(card, Feature)
+        and released_now(card, changes)
+        and "released_on" not in changes
+    ):
         changes["released_on"] = (card.released_on, timezone.localdate())
     old_teams: list[Team] = []
     teams_changed = False

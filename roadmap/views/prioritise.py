@@ -90,7 +90,7 @@ def page_context(
     if bound is not None:
         for row in rows:
             if row.pk == bound_pk:
-                row.errors = {k: list(v) for k, v in bound.errors.items()}
+                row.errors = {k: [str(e) for e in v] for k, v in bound.errors.items()}
                 row.typed = {name: bound.data.get(name, "") for name in bound.fields}
     board = prioritisation.arrange(rows, tab, roadmap.score_method, sort, descending)
     editable = can_edit(request.user, product)

@@ -36,7 +36,9 @@ class ReleaseDateForm(VersionedFormMixin, forms.ModelForm):
         model = Feature
         fields = ["released_on"]
         labels = {"released_on": "Release date"}
-        widgets = {"released_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "released_on": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        }
 
 
 @dataclass(frozen=True)

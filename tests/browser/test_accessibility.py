@@ -25,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome
+from roadmap.models import Challenge, Feature, Outcome
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -154,6 +154,7 @@ class Site:
     key_result: int
     challenges: list[int]
     outcome_with_features: int
+    released_feature: int
     share_paths: dict[str, str]
 
     def product(self, rest: str = "") -> str:
@@ -181,6 +182,11 @@ def site() -> Site:
         outcome_with_features=Outcome.objects.filter(roadmap__product=product)
         .annotate(feature_count=Count("features"))
         .order_by("-feature_count", "pk")[0]
+        .pk,
+        released_feature=Feature.objects.filter(
+            roadmap__product=product, released_on__isnull=False
+        )
+        .order_by("pk")[0]
         .pk,
         share_paths={
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
@@ -232,6 +238,12 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         ("theme", site.product(f"themes/{site.theme}/")),
         ("goal", site.product(f"goals/{site.goal}/")),
         ("line of sight", site.product("line-of-sight/")),
+        ("prioritise features", site.product("prioritise/")),
+        ("prioritise outcomes", site.product("prioritise/?tab=outcome")),
+        (
+            "released feature, before and after",
+            site.product(f"roadmap/feature/{site.released_feature}/release/"),
+        ),
         ("metrics", metrics),
         ("metric", f"{metrics}{site.metric}/"),
         ("key result", f"{metrics}key-results/{site.key_result}/"),

@@ -511,6 +511,7 @@ def test_an_admin_save_records_what_it_changed(admin_client, product):
             "current_hint": "",
             "soon_hint": "",
             "future_hint": "",
+            "score_method": "rice",
             "version": roadmap.version,
         },
     )
