@@ -317,6 +317,32 @@ def test_pages_without_an_account_have_no_axe_violations(
     journey.assert_clean()
 
 
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_prioritisation_page_and_its_states_have_no_axe_violations(
+    walk: Callable[[str, str], Walk], site: Site, viewport: str
+) -> None:
+    journey = walk("pm", viewport)
+    page = journey.page
+    for tab, path in [
+        ("features", site.product("prioritise/")),
+        ("outcomes", site.product("prioritise/?tab=outcome")),
+    ]:
+        journey.visit(f"prioritise {tab}", path)
+        page.get_by_text("Change the scoring and the target mix").click()
+        page.get_by_label("Capability %").fill("90")
+        page.get_by_role("button", name="Save scoring and mix").click()
+        expect(page.locator("#target-mix-error")).to_be_visible()
+        settle(page)
+        journey.check(f"prioritise {tab}, target mix refused")
+        effort = page.locator(".estimates input[name=effort_weeks]").first
+        effort.fill("0")
+        effort.press("Enter")
+        expect(page.locator(".estimates .field-error").first).to_be_visible()
+        settle(page)
+        journey.check(f"prioritise {tab}, estimate refused")
+    journey.assert_clean()
+
+
 def open_menu(page: Page, kind: str, pk: int) -> None:
     card = page.locator(f'[data-kind="{kind}"][data-id="{pk}"]')
     card.locator("[data-action=menu]").click()
