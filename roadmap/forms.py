@@ -657,3 +657,8 @@ class PrioritisationSettingsForm(VersionedFormMixin, forms.ModelForm):
                 f"The target mix adds up to {sum(given)}%; it must add up to 100%.",
             )
         return self.cleaned_data
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # clean() says what the mix's check constraint would, in words; the
+        # database still enforces it.
+        return {f.name for f in self._meta.model._meta.get_fields()}

@@ -395,6 +395,7 @@ def test_a_target_mix_not_adding_up_to_100_is_refused_beside_the_fields(
     html = response.content.decode()
     assert "The target mix adds up to 90%; it must add up to 100%." in html
     assert 'id="target-mix-error"' in html
+    assert "Constraint" not in html
     assert Roadmap.objects.get(pk=product.roadmap.pk).target_growth is None
 
 
