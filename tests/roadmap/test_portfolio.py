@@ -112,5 +112,9 @@ def test_load_portfolio_counts_live_outcomes_and_their_features_effort(product):
     assert current.effort.percent("growth") == 75
     assert current.effort.total == Decimal("4")
     assert portfolio.warnings == [
-        "Current: outcomes more than 20 points off the target mix: capability 50% (target 0%)."
+        "Current: outcomes more than 20 points off the target mix: "
+        "optimisation 0% (target 50%), capability 50% (target 0%).",
+        "Current: estimated effort more than 20 points off the target mix: "
+        "growth 75% (target 50%), optimisation 0% (target 50%), "
+        "capability 25% (target 0%).",
     ]
