@@ -97,6 +97,14 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Marker:
+    """A vertical line at a day of the plot: a release, with its label."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
 class MetricChart:
     width: int
     height: int
@@ -112,6 +120,7 @@ class MetricChart:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     today_x: float | None
+    markers: tuple[Marker, ...] = ()
 
 
 def nice_step(span: float, intervals: int) -> float:
@@ -162,11 +171,13 @@ def metric_chart(
     margin: tuple[int, int, int, int] = (12, 16, 28, 56),  # top right bottom left
     max_points: int = 400,
     dots_up_to: int = 60,
+    marks: Sequence[tuple[dt.date, str]] = (),
 ) -> MetricChart | None:
     """Lay out a metric over time with its key results' baselines, targets and paths.
 
-    Measurements are (date, value) pairs in date order. Returns None when
-    there is nothing to draw.
+    Measurements are (date, value) pairs in date order; marks are (date,
+    label) pairs drawn as vertical lines where they fall within the plot
+    (e.g. releases). Returns None when there is nothing to draw.
     """
     if not measurements and not targets:
         return None
@@ -261,4 +272,9 @@ def metric_chart(
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         today_x=round(x_of(today), 1) if first <= today <= last else None,
+        markers=tuple(
+            Marker(round(x_of(day), 1), label)
+            for day, label in marks
+            if first <= day <= last
+        ),
     )

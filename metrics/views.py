@@ -29,6 +29,7 @@ from metrics.forms import (
     MetricForm,
 )
 from metrics.models import KeyResult, Measurement, Metric
+from metrics.releases import releases_for
 from strategy import services as strategy_services
 from strategy import timeline
 from strategy.concurrency import Conflict, StaleVersion, posted_version
@@ -159,6 +160,7 @@ def metric_detail_context(
         "measurements": measurements,
         "page": page,
         "key_results": key_results,
+        "releases": releases_for(kr.pk for kr in key_results),
         "can_edit": editable,
         "add_form": MeasurementForm(
             metric=metric, initial={"date": timezone.localdate()}
@@ -409,6 +411,7 @@ def keyresult_context(
         "metric": key_result.metric,
         "measurements": list(key_result.metric.measurements.all()),
         "chart_key_results": [key_result],
+        "releases": releases_for([key_result.pk]),
         "check_ins": list(key_result.check_ins.select_related("author")),
         "can_edit": editable,
         "checkin_form": CheckInForm(initial={"date": timezone.localdate()})

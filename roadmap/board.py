@@ -32,6 +32,7 @@ from django.core.cache import caches
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -46,6 +47,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from metrics.models import KeyResult, Measurement, Metric
 from metrics.progress import Status
+from roadmap import prioritisation
 from roadmap.models import (
     OPEN_OUTCOME_STATUSES,
     Challenge,
@@ -135,6 +137,8 @@ class BoardFilters:
     team: int | None = None
     status: str = ""
     q: str = ""
+    # Order feature cells by score and show each feature's rank.
+    by_score: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -279,6 +283,11 @@ class FeatureCard(BoardCard):
     stage: str
     team_name: str
     outcome: OutcomeRef | None
+    released_on: dt.date | None = None
+    # Shown only when the board is sorted by score: the feature's rank, or
+    # None when its estimate is incomplete ("Not estimated").
+    show_rank: bool = False
+    rank: int | None = None
 
     @property
     def stage_label(self) -> str:
@@ -386,8 +395,12 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
         queryset = Challenge.objects.values(*card_fields, "title", "status", *linked)
     elif kind == "feature":
         queryset = Feature.objects.values(
-            *card_fields, "title", "stage", "team__name", *linked
+            *card_fields, "title", "stage", "team__name", "released_on", *linked
         )
+        if filters.by_score:
+            queryset = queryset.annotate(
+                score=prioritisation.score_expression(roadmap.score_method)
+            )
     else:
         recent = Measurement.objects.filter(
             metric=OuterRef("key_result__metric_id")
@@ -410,7 +423,13 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
     )
 
 
-def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
+def _card(
+    kind: str,
+    row: dict[str, Any],
+    today: dt.date,
+    bars: Any,
+    ranks: dict[int, int] | None = None,
+) -> AnyCard:
     place = (row["id"], row["version"], row["horizon"])
     if kind == "outcome":
         return OutcomeCard(
@@ -436,6 +455,9 @@ def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
             stage=row["stage"],
             team_name=row["team__name"] or "",
             outcome=_outcome_ref(row),
+            released_on=row["released_on"],
+            show_rank=ranks is not None,
+            rank=ranks.get(row["id"]) if ranks is not None else None,
         )
     key_result = _key_result(row, "key_result__")
     progress = key_result.progress(today)
@@ -482,13 +504,57 @@ def _key_result_bars(
     return bars
 
 
-def _to_cards(kind: str, rows: list[dict[str, Any]], today: dt.date) -> list[AnyCard]:
+def feature_ranks(roadmap: Roadmap) -> dict[int, int]:
+    """Every live feature's rank by the roadmap's score method, in one query.
+
+    The rank is over all the roadmap's features (as on the prioritisation
+    page), whatever the board's other filters show.
+    """
+    rows = (
+        Feature.objects.alive()
+        .filter(roadmap_id=roadmap.pk)
+        .in_board_order()
+        .values(
+            "id",
+            "reach",
+            "impact",
+            "impact_key_result_id",
+            "estimate_confidence",
+            "effort_weeks",
+        )
+    )
+    ranking = prioritisation.rank(
+        ((row["id"], prioritisation.Estimate.of(row)) for row in rows),
+        roadmap.score_method,
+    )
+    return ranking.rank_of()
+
+
+def _to_cards(
+    kind: str,
+    rows: list[dict[str, Any]],
+    today: dt.date,
+    ranks: dict[int, int] | None = None,
+) -> list[AnyCard]:
     bars = (
         _key_result_bars((row["id"] for row in rows), today)
         if kind == "outcome"
         else {}
     )
-    return [_card(kind, row, today, bars) for row in rows]
+    return [_card(kind, row, today, bars, ranks) for row in rows]
+
+
+def _ranks_for(roadmap: Roadmap, kind: str, filters: BoardFilters) -> dict | None:
+    if kind == "feature" and filters.by_score:
+        return feature_ranks(roadmap)
+    return None
+
+
+def cell_order(kind: str, filters: BoardFilters) -> tuple[Any, ...]:
+    """A cell's order: by position, or features by score (unscored after)."""
+    if kind == "feature" and filters.by_score:
+        return (F("score").desc(nulls_last=True), "position", "id")
+    return ("position", "id")
 
 
 def first_cards(
@@ -506,21 +572,39 @@ def first_cards(
     not the size of the row.
     """
     shown = _cards_queryset(roadmap, kind, filters)
+    order = cell_order(kind, filters)
     first = [
-        shown.filter(horizon=horizon).order_by("position", "id")[: limits[horizon]]
+        shown.filter(horizon=horizon).order_by(*order)[: limits[horizon]]
         for horizon in Horizon.values
     ]
-    rows = sorted(
-        first[0].union(*first[1:], all=True),
-        key=lambda row: (HORIZON_ORDER[row["horizon"]], row["position"], row["id"]),
-    )
+    union = first[0].union(*first[1:], all=True)
+    if filters.by_score and kind == "feature":
+        rows = sorted(
+            union,
+            key=lambda row: (
+                HORIZON_ORDER[row["horizon"]],
+                row["score"] is None,
+                -(row["score"] or 0),
+                row["position"],
+                row["id"],
+            ),
+        )
+    else:
+        rows = sorted(
+            union,
+            key=lambda row: (
+                HORIZON_ORDER[row["horizon"]],
+                row["position"],
+                row["id"],
+            ),
+        )
     by_horizon: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if len(by_horizon[row["horizon"]]) < limits[row["horizon"]]:
             by_horizon[row["horizon"]].append(row)
     kept = [row for horizon in Horizon.values for row in by_horizon[horizon]]
     result: dict[str, list[AnyCard]] = {horizon: [] for horizon in Horizon.values}
-    for card in _to_cards(kind, kept, today):
+    for card in _to_cards(kind, kept, today, _ranks_for(roadmap, kind, filters)):
         result[card.horizon].append(card)
     return result
 
@@ -539,9 +623,11 @@ def cell_cards(
     rows = list(
         _cards_queryset(roadmap, kind, filters)
         .filter(horizon=horizon)
-        .order_by("position", "id")[offset : offset + limit]
+        .order_by(*cell_order(kind, filters))[offset : offset + limit]
     )
-    return _to_cards(kind, rows, today or timezone.localdate())
+    return _to_cards(
+        kind, rows, today or timezone.localdate(), _ranks_for(roadmap, kind, filters)
+    )
 
 
 def cell_counts(
@@ -604,6 +690,7 @@ def saved_card(instance: Challenge | Feature) -> AnyCard:
         stage=instance.stage,
         team_name=instance.team.name if instance.team is not None else "",
         outcome=ref,
+        released_on=instance.released_on,
     )
 
 

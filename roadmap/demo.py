@@ -14,11 +14,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 
 from metrics import services as metric_services
 from metrics.models import CheckIn, KeyResult, Measurement, Metric
@@ -192,6 +193,70 @@ def issue_share_links(*, product: Product, editor: User) -> list[DemoShare]:
         )
         shares.append(DemoShare(link=link, secret=secret))
     return shares
+
+
+# The released feature's date, and what its key result did around it.
+RELEASE_WEEKS_AGO = 6
+ACCEPTANCE_LIFT = Decimal("1.6")
+
+# Estimates: reach (people per quarter), impact (on the key result, in its
+# unit), key result, confidence (%), effort (person-weeks). None is missing,
+# on purpose: those items show under "Not estimated".
+FEATURE_ESTIMATES: dict[str, tuple[Any, ...]] = {
+    "Style quiz onboarding": (4000, "30", "signups", 80, "3"),
+    "Wardrobe import from photos": (2500, "40", "signups", 50, "6"),
+    "Worn / skipped feedback on outfits": (1300, "2", "acceptance", 70, "1"),
+    "Weekly look digest": (1200, "150", "wau", 60, "3"),
+    "Fit predictor from past purchases": (900, "2.5", "returns", None, "12"),
+    "Dark mode": (None, None, None, None, "1"),
+    "Brand storefronts": (300, "5000", "revenue", 40, "12"),
+}
+OUTCOME_ESTIMATES: dict[str, tuple[Any, ...]] = {
+    "first_minute": (6000, "120", "signups", 70, "10"),
+    "worn_suggestions": (1300, "5", "acceptance", 60, "8"),
+    "weekly_habit": (1300, "300", "wau", 50, None),
+    "brand_reach": (None, "20000", "revenue", 30, "30"),
+}
+
+
+def fill_estimates(
+    *,
+    today: dt.date,
+    roadmap: Roadmap,
+    features: dict[str, Feature],
+    outcomes: dict[str, Outcome],
+    key_results: dict[str, KeyResult],
+) -> None:
+    """Give the demo's items estimates (some missing), a target mix and a release."""
+
+    def values(estimate: tuple[Any, ...]) -> dict[str, Any]:
+        reach, impact, kr, confidence, weeks = estimate
+        return {
+            "reach": reach,
+            "impact": Decimal(impact) if impact else None,
+            "impact_key_result": key_results[kr] if kr else None,
+            "estimate_confidence": confidence,
+            "effort_weeks": Decimal(weeks) if weeks else None,
+        }
+
+    for title, estimate in FEATURE_ESTIMATES.items():
+        Feature.objects.filter(pk=features[title].pk).update(**values(estimate))
+    for name, estimate in OUTCOME_ESTIMATES.items():
+        Outcome.objects.filter(pk=outcomes[name].pk).update(**values(estimate))
+    Roadmap.objects.filter(pk=roadmap.pk).update(
+        target_growth=35,
+        target_optimisation=20,
+        target_innovation=25,
+        target_capability=20,
+    )
+    # Worn / skipped feedback shipped weeks ago; suggestion acceptance rose
+    # after it, so its page has a before and an after to compare.
+    released = today - dt.timedelta(weeks=RELEASE_WEEKS_AGO)
+    released_feature = features["Worn / skipped feedback on outfits"]
+    Feature.objects.filter(pk=released_feature.pk).update(released_on=released)
+    Measurement.objects.filter(
+        metric=key_results["acceptance"].metric, date__gte=released
+    ).update(value=F("value") + ACCEPTANCE_LIFT)
 
 
 def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
@@ -719,6 +784,27 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
             is_customer_visible=bool(summary),
             safe_to_promise=title in PROMISED_FEATURES,
         )
+
+    fill_estimates(
+        today=today,
+        roadmap=roadmap,
+        features=features,
+        outcomes={
+            "first_minute": first_minute,
+            "worn_suggestions": worn_suggestions,
+            "weekly_habit": weekly_habit,
+            "fewer_returns": fewer_returns,
+            "brand_reach": brand_reach,
+        },
+        key_results={
+            "signups": kr_signups,
+            "acceptance": kr_acceptance,
+            "wau": kr_wau,
+            "retention": kr_retention,
+            "returns": kr_returns,
+            "revenue": kr_revenue,
+        },
+    )
 
     TeamDependency.objects.create(
         team=team_by_name["Platform"],

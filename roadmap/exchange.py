@@ -45,6 +45,7 @@ from roadmap.schemas import (
     MetricPlan,
     OutcomePlan,
     PlanDoc,
+    PrioritisationPlan,
     SuccessMetricPlan,
     TeamPlan,
     ThemePlan,
@@ -225,6 +226,13 @@ def plan_document(product: Product) -> PlanDoc:
             for k in key_results
         ],
         board=BoardPlan(
+            prioritisation=PrioritisationPlan(
+                score_method=roadmap.score_method,
+                target_growth=roadmap.target_growth,
+                target_optimisation=roadmap.target_optimisation,
+                target_innovation=roadmap.target_innovation,
+                target_capability=roadmap.target_capability,
+            ),
             horizons=[
                 HorizonPlan(key=key, label=label, hint=hint)
                 for key, label, hint in roadmap.horizons
@@ -251,6 +259,11 @@ def plan_document(product: Product) -> PlanDoc:
                     safe_to_promise=o.safe_to_promise,
                     closed_at=o.closed_at,
                     learning=o.learning,
+                    reach=o.reach,
+                    impact=o.impact,
+                    impact_key_result=ref(key_result_keys, o.impact_key_result_id),
+                    estimate_confidence=o.estimate_confidence,
+                    effort_weeks=o.effort_weeks,
                 )
                 for o in cards["outcomes"]
             ],
@@ -294,6 +307,12 @@ def plan_document(product: Product) -> PlanDoc:
                     customer_summary=f.customer_summary,
                     is_customer_visible=f.is_customer_visible,
                     safe_to_promise=f.safe_to_promise,
+                    reach=f.reach,
+                    impact=f.impact,
+                    impact_key_result=ref(key_result_keys, f.impact_key_result_id),
+                    estimate_confidence=f.estimate_confidence,
+                    effort_weeks=f.effort_weeks,
+                    released_on=f.released_on,
                 )
                 for f in cards["features"]
             ],

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from metrics.forms import KeyResultForm
+from metrics.models import KeyResult
 from roadmap.board import BoardFilters, FilterOptions, Option
 from roadmap.guided_start import FirstKeyResult
 from roadmap.models import (
     CLOSED_OUTCOME_STATUSES,
+    EFFORT_WEEKS,
     OPEN_OUTCOME_STATUSES,
     Challenge,
     Feature,
+    FeatureEffort,
     Horizon,
     Insight,
     InsightSource,
@@ -30,6 +34,7 @@ from roadmap.models import (
     TeamDependency,
     VerdictChoice,
 )
+from roadmap.prioritisation import ZERO_EFFORT
 from roadmap.reviews import VerdictRow
 from roadmap.soon import SoonFilters
 from strategy.concurrency import VersionedFormMixin
@@ -87,6 +92,10 @@ class BoardFilterForm(NarrowingForm):
             }
         ),
     )
+    by_score = forms.BooleanField(
+        required=False,
+        label="Sort by score",
+    )
 
     def offer(self, options: FilterOptions) -> None:
         """Offer the goals, themes and teams the board refers to."""
@@ -102,6 +111,7 @@ class BoardFilterForm(NarrowingForm):
             team=data.get("team"),
             status=data.get("status") or "",
             q=data.get("q") or "",
+            by_score=bool(data.get("by_score")),
         )
 
 
@@ -629,3 +639,172 @@ class SnapshotForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the snapshot a name.")
         return name
+
+
+# Prioritisation ----------------------------------------------------------------
+
+SIZE_CHOICES = [
+    ("", "Size…"),
+    *((s.value, f"{s.label} · {s.weeks} wk") for s in FeatureEffort),
+]
+
+
+class EstimateForm(VersionedFormMixin, forms.ModelForm):
+    """An item's prioritisation estimate, edited in a row of the table.
+
+    `effort` is a t-shirt size, a quick pick: choosing one (and leaving the
+    weeks as they were) fills the effort in person-weeks. A feature keeps
+    its size; an outcome's is only the pick.
+    """
+
+    reach = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2_000_000_000,
+        label="Reach",
+        error_messages={"min_value": "Reach cannot be negative."},
+    )
+    impact = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        label="Impact",
+        error_messages={"min_value": "Impact is the expected improvement: 0 or more."},
+    )
+    estimate_confidence = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        label="Confidence",
+        error_messages={
+            "min_value": "Confidence is a percentage from 0 to 100.",
+            "max_value": "Confidence is a percentage from 0 to 100.",
+        },
+    )
+    effort_weeks = forms.DecimalField(
+        required=False,
+        max_digits=7,
+        decimal_places=1,
+        label="Effort",
+    )
+    effort = forms.ChoiceField(required=False, choices=SIZE_CHOICES, label="Size")
+
+    class Meta:
+        model = Outcome
+        fields = [
+            "reach",
+            "impact",
+            "impact_key_result",
+            "estimate_confidence",
+            "effort_weeks",
+        ]
+        labels = {"impact_key_result": "Key result"}
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        key_result = cast(
+            "forms.ModelChoiceField[Any]", self.fields["impact_key_result"]
+        )
+        key_result.queryset = KeyResult.objects.filter(metric__product=product)
+        key_result.empty_label = "Which key result?"
+
+    def clean_effort_weeks(self) -> Decimal | None:
+        weeks = self.cleaned_data.get("effort_weeks")
+        if weeks is not None and weeks <= 0:
+            raise forms.ValidationError(ZERO_EFFORT + ".")
+        return weeks
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        size = self.cleaned_data.get("effort") or ""
+        stored_size = getattr(self.instance, "effort", "") if self._keeps_size else ""
+        weeks = self.cleaned_data.get("effort_weeks")
+        if (
+            size
+            and size != stored_size
+            and "effort_weeks" not in self.errors
+            and weeks == self.instance.effort_weeks
+        ):
+            self.cleaned_data["effort_weeks"] = EFFORT_WEEKS[size]
+        return self.cleaned_data
+
+    @property
+    def _keeps_size(self) -> bool:
+        return "effort" in (self._meta.fields or ())
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The form fields check what the model's constraints do; the key
+        # result comes from this product's key results.
+        return {f.name for f in self._meta.model._meta.get_fields()}
+
+
+class FeatureEstimateForm(EstimateForm):
+    class Meta(EstimateForm.Meta):
+        model = Feature  # type: ignore[assignment]
+        fields = [*EstimateForm.Meta.fields, "effort"]
+
+
+ESTIMATE_FORMS: dict[str, type[EstimateForm]] = {
+    "outcome": EstimateForm,
+    "feature": FeatureEstimateForm,
+}
+
+
+class PrioritisationSettingsForm(VersionedFormMixin, forms.ModelForm):
+    """How a product scores its items, and the portfolio mix it aims for."""
+
+    class Meta:
+        model = Roadmap
+        fields = [
+            "score_method",
+            "target_growth",
+            "target_optimisation",
+            "target_innovation",
+            "target_capability",
+        ]
+        labels = {
+            "score_method": "Score by",
+            "target_growth": "Growth %",
+            "target_optimisation": "Optimisation %",
+            "target_innovation": "Innovation %",
+            "target_capability": "Capability %",
+        }
+        widgets = {"score_method": forms.RadioSelect}
+
+    TARGETS = (
+        "target_growth",
+        "target_optimisation",
+        "target_innovation",
+        "target_capability",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.TARGETS:
+            field = cast("forms.IntegerField", self.fields[name])
+            field.min_value = 0
+            field.max_value = 100
+            field.widget.attrs.update({"min": 0, "max": 100, "inputmode": "numeric"})
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        shares = [self.cleaned_data.get(name) for name in self.TARGETS]
+        if any(name in self.errors for name in self.TARGETS):
+            return self.cleaned_data
+        given = [share for share in shares if share is not None]
+        if given and len(given) < len(shares):
+            self.add_error(
+                None, "Give all four shares of the target mix, or leave all four empty."
+            )
+        elif given and sum(given) != 100:
+            self.add_error(
+                None,
+                f"The target mix adds up to {sum(given)}%; it must add up to 100%.",
+            )
+        return self.cleaned_data
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # clean() says what the mix's check constraint would, in words; the
+        # database still enforces it.
+        return {f.name for f in self._meta.model._meta.get_fields()}

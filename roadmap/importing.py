@@ -49,6 +49,7 @@ from roadmap.models import (
     OutcomeStatus,
     ReviewCadence,
     Roadmap,
+    ScoreMethod,
     SuccessMetric,
     Team,
     TeamDependency,
@@ -242,6 +243,22 @@ def check_plan(doc: PlanDoc) -> list[str]:
         check.text(f"{path}.label", horizon.label)
 
     check.choice("board.review_cadence", board.review_cadence, ReviewCadence.values)
+    settings = board.prioritisation
+    check.choice(
+        "board.prioritisation.score_method", settings.score_method, ScoreMethod.values
+    )
+    mix = [
+        settings.target_growth,
+        settings.target_optimisation,
+        settings.target_innovation,
+        settings.target_capability,
+    ]
+    given = [share for share in mix if share is not None]
+    if given and (len(given) < len(mix) or sum(given) != 100):
+        check.add(
+            "board.prioritisation",
+            "the target mix needs all four shares, adding up to 100",
+        )
     outcomes = check.keys("board.outcomes", board.outcomes)
     for index, o in enumerate(board.outcomes):
         path = f"board.outcomes[{index}]"
@@ -251,6 +268,9 @@ def check_plan(doc: PlanDoc) -> list[str]:
         check.choice(f"{path}.confidence", o.confidence, OutcomeConfidence.values)
         check.choice(f"{path}.category", o.category, OutcomeCategory.values)
         check.ref(f"{path}.goal", o.goal, goals, "goal")
+        check.ref(
+            f"{path}.impact_key_result", o.impact_key_result, key_results, "key result"
+        )
         for at, team_key in enumerate(o.teams):
             check.ref(f"{path}.teams[{at}]", team_key, teams, "team")
         if len(set(o.teams)) < len(o.teams):
@@ -290,6 +310,9 @@ def check_plan(doc: PlanDoc) -> list[str]:
         )
         check.ref(f"{path}.outcome", f.outcome, outcomes, "outcome")
         check.ref(f"{path}.team", f.team, teams, "team")
+        check.ref(
+            f"{path}.impact_key_result", f.impact_key_result, key_results, "key result"
+        )
 
     for index, d in enumerate(doc.dependencies):
         path = f"dependencies[{index}]"
@@ -877,6 +900,15 @@ class Importer:
                 setattr(roadmap, f"{key}_label", horizon.label)
                 setattr(roadmap, f"{key}_hint", horizon.hint)
         roadmap.review_cadence = doc.board.review_cadence
+        settings = doc.board.prioritisation
+        for name in (
+            "score_method",
+            "target_growth",
+            "target_optimisation",
+            "target_innovation",
+            "target_capability",
+        ):
+            setattr(roadmap, name, getattr(settings, name))
         if self.changes.horizons_changed:
             bump(roadmap)
         roadmap.save()
@@ -946,6 +978,11 @@ class Importer:
                 "safe_to_promise": o.safe_to_promise,
                 "closed_at": o.closed_at,
                 "learning": o.learning,
+                "reach": o.reach,
+                "impact": o.impact,
+                "impact_key_result_id": self.ref("key_results", o.impact_key_result),
+                "estimate_confidence": o.estimate_confidence,
+                "effort_weeks": o.effort_weeks,
             },
         )
         self.import_outcome_teams()
@@ -982,6 +1019,12 @@ class Importer:
                 "customer_summary": f.customer_summary,
                 "is_customer_visible": f.is_customer_visible,
                 "safe_to_promise": f.safe_to_promise,
+                "reach": f.reach,
+                "impact": f.impact,
+                "impact_key_result_id": self.ref("key_results", f.impact_key_result),
+                "estimate_confidence": f.estimate_confidence,
+                "effort_weeks": f.effort_weeks,
+                "released_on": f.released_on,
             },
         )
         self.import_dependencies()

@@ -7,13 +7,15 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import OuterRef, Q
+from django.db.models import F, OuterRef, Q
 from django.db.models.functions import JSONObject
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +77,11 @@ class ReviewSchedule:
         return self.due_on is None or self.due_on <= self.today
 
 
+class ScoreMethod(models.TextChoices):
+    RICE = "rice", "RICE: reach × impact × confidence ÷ effort"
+    ICE = "ice", "Impact ÷ effort"
+
+
 class Roadmap(models.Model):
     """A product's roadmap; horizon labels and time hints are its own."""
 
@@ -97,6 +104,15 @@ class Roadmap(models.Model):
         default=ReviewCadence.MONTHLY,
         help_text="How often the team reviews its outcomes against the evidence.",
     )
+    score_method = models.CharField(
+        max_length=4, choices=ScoreMethod, default=ScoreMethod.RICE
+    )
+    # The portfolio's target mix by outcome category, in percent; all four
+    # are set (adding up to 100) or none is.
+    target_growth = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_optimisation = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_innovation = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_capability = models.PositiveSmallIntegerField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +127,34 @@ class Roadmap(models.Model):
             models.CheckConstraint(
                 condition=Q(review_cadence__in=ReviewCadence.values),
                 name="roadmap_review_cadence_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_method__in=ScoreMethod.values),
+                name="roadmap_score_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    target_growth__isnull=True,
+                    target_optimisation__isnull=True,
+                    target_innovation__isnull=True,
+                    target_capability__isnull=True,
+                )
+                | Q(
+                    Q(
+                        target_growth__isnull=False,
+                        target_optimisation__isnull=False,
+                        target_innovation__isnull=False,
+                        target_capability__isnull=False,
+                    ),
+                    Exact(
+                        F("target_growth")
+                        + F("target_optimisation")
+                        + F("target_innovation")
+                        + F("target_capability"),
+                        100,
+                    ),
+                ),
+                name="roadmap_target_mix_adds_up",
             ),
         ]
 
@@ -164,6 +208,17 @@ class Roadmap(models.Model):
             due_on=self.review_due_after(last) if last else None,
             open_review_id=found["open_id"],
         )
+
+    @property
+    def target_mix(self) -> dict[str, int] | None:
+        """The target share of each outcome category in percent, if set."""
+        mix = {
+            category: getattr(self, f"target_{category}")
+            for category in OutcomeCategory.values
+        }
+        if any(value is None for value in mix.values()):
+            return None
+        return mix
 
 
 class Team(models.Model):
@@ -310,6 +365,60 @@ class TitledCard(Card):
         return self.title
 
 
+class EstimatedCard(TitledCard):
+    """A card with a prioritisation estimate (see roadmap.prioritisation).
+
+    Every part may be missing: an item without a whole estimate is listed
+    as "Not estimated", never ranked.
+    """
+
+    reach = models.PositiveIntegerField(
+        null=True, blank=True, help_text="People reached per quarter."
+    )
+    impact = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Expected improvement of the key result, in its unit.",
+    )
+    impact_key_result = models.ForeignKey(
+        KeyResult,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="estimated_%(class)ss",
+    )
+    estimate_confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Confidence in the estimate, in percent."
+    )
+    effort_weeks = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Effort in person-weeks.",
+    )
+
+    class Meta(TitledCard.Meta):
+        abstract = True
+        constraints = [
+            *TitledCard.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(estimate_confidence__lte=100),
+                name="%(app_label)s_%(class)s_estimate_confidence_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort_weeks__gt=0),
+                name="%(app_label)s_%(class)s_effort_weeks_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=0),
+                name="%(app_label)s_%(class)s_impact_not_negative",
+            ),
+        ]
+
+
 class OutcomeStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ACTIVE = "active", "Active"
@@ -340,7 +449,7 @@ class OutcomeCategory(models.TextChoices):
     CAPABILITY = "capability", "Capability"
 
 
-class Outcome(TitledCard):
+class Outcome(EstimatedCard):
     """A desired outcome: the change in the world the product team is after."""
 
     Status = OutcomeStatus
@@ -379,9 +488,9 @@ class Outcome(TitledCard):
 
     objects: ClassVar = OutcomeQuerySet.as_manager()
 
-    class Meta(TitledCard.Meta):
+    class Meta(EstimatedCard.Meta):
         constraints = [
-            *TitledCard.Meta.constraints,
+            *EstimatedCard.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(status__in=OutcomeStatus.values),
                 name="outcome_status_valid",
@@ -480,6 +589,21 @@ class FeatureEffort(models.TextChoices):
     L = "l", "L"
     XL = "xl", "XL"
 
+    @property
+    def weeks(self) -> Decimal:
+        """The person-weeks a t-shirt size stands for (a quick pick)."""
+        return EFFORT_WEEKS[self.value]
+
+
+# What each t-shirt size fills in as effort, in person-weeks.
+EFFORT_WEEKS = {
+    "xs": Decimal("0.5"),
+    "s": Decimal("1"),
+    "m": Decimal("3"),
+    "l": Decimal("6"),
+    "xl": Decimal("12"),
+}
+
 
 class FeatureImpact(models.TextChoices):
     LOW = "low", "Low"
@@ -487,7 +611,7 @@ class FeatureImpact(models.TextChoices):
     HIGH = "high", "High"
 
 
-class Feature(TitledCard):
+class Feature(EstimatedCard):
     """A solution bet that should move an outcome."""
 
     Stage = FeatureStage
@@ -510,6 +634,11 @@ class Feature(TitledCard):
     )
     effort = models.CharField(max_length=2, choices=Effort, blank=True)
     expected_impact = models.CharField(max_length=6, choices=Impact, blank=True)
+    released_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Set when the stage becomes Released; you may correct it.",
+    )
     customer_summary = models.TextField(
         blank=True, help_text="What customers may be told, in customer-safe words."
     )
@@ -521,9 +650,9 @@ class Feature(TitledCard):
 
     objects: ClassVar = FeatureQuerySet.as_manager()
 
-    class Meta(TitledCard.Meta):
+    class Meta(EstimatedCard.Meta):
         constraints = [
-            *TitledCard.Meta.constraints,
+            *EstimatedCard.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(stage__in=FeatureStage.values), name="feature_stage_valid"
             ),

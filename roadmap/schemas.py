@@ -353,6 +353,11 @@ class OutcomePlan(CardPlan):
     # Set on an outcome closed as achieved, missed or dropped.
     closed_at: dt.datetime | None = None
     learning: PlanText = ""
+    reach: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    impact: Value | None = Field(default=None, ge=0)
+    impact_key_result: Key | None = None
+    estimate_confidence: int | None = Field(default=None, ge=0, le=100)
+    effort_weeks: Value | None = Field(default=None, gt=0, le=999_999)
 
 
 class ChallengePlan(CardPlan):
@@ -378,9 +383,26 @@ class FeaturePlan(CardPlan):
     customer_summary: PlanText = ""
     is_customer_visible: bool = False
     safe_to_promise: bool = False
+    reach: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    impact: Value | None = Field(default=None, ge=0)
+    impact_key_result: Key | None = None
+    estimate_confidence: int | None = Field(default=None, ge=0, le=100)
+    effort_weeks: Value | None = Field(default=None, gt=0, le=999_999)
+    released_on: dt.date | None = None
+
+
+class PrioritisationPlan(PlanSchema):
+    """How the product scores its items and the portfolio mix it aims for."""
+
+    score_method: str = "rice"
+    target_growth: int | None = Field(default=None, ge=0, le=100)
+    target_optimisation: int | None = Field(default=None, ge=0, le=100)
+    target_innovation: int | None = Field(default=None, ge=0, le=100)
+    target_capability: int | None = Field(default=None, ge=0, le=100)
 
 
 class BoardPlan(PlanSchema):
+    prioritisation: PrioritisationPlan = PrioritisationPlan()
     horizons: list[HorizonPlan] = []
     review_cadence: str = "monthly"
     outcomes: list[OutcomePlan] = []

@@ -22,6 +22,7 @@ from roadmap.models import (
     CLOSED_OUTCOME_STATUSES,
     Challenge,
     Feature,
+    FeatureStage,
     Insight,
     Outcome,
     OutcomeStatus,
@@ -198,6 +199,12 @@ def card_create(
         _as_success_metric(card).key_result = key_result
     card.roadmap = roadmap
     card.position = _next_position(type(card), roadmap, card.horizon)
+    if (
+        isinstance(card, Feature)
+        and card.stage == FeatureStage.RELEASED
+        and card.released_on is None
+    ):
+        card.released_on = timezone.localdate()
     card.save()
     teams = list(teams)
     if teams:
@@ -250,6 +257,17 @@ def card_create(
     return card
 
 
+def released_now(card: BoardCard, changes: Mapping[str, tuple[Any, Any]]) -> bool:
+    """Whether this edit releases a feature that has no release date yet."""
+    stage = changes.get("stage")
+    return (
+        isinstance(card, Feature)
+        and stage is not None
+        and stage[1] == FeatureStage.RELEASED
+        and card.released_on is None
+    )
+
+
 @transaction.atomic
 def card_update(
     *,
@@ -277,6 +295,12 @@ def card_update(
         for name, new in values.items()
         if _stored(card, name) != _comparable(new)
     }
+    if (
+        isinstance(card, Feature)
+        and released_now(card, changes)
+        and "released_on" not in changes
+    ):
+        changes["released_on"] = (card.released_on, timezone.localdate())
     old_teams: list[Team] = []
     teams_changed = False
     if teams is not None:
@@ -672,3 +696,23 @@ def outcome_reopen(
     )
     entry.save()
     return WriteResult(revision=revision, entry_id=entry.pk)
+
+
+@transaction.atomic
+def prioritisation_settings_update(
+    *, product: Product, version: int, values: dict[str, Any], actor: Any
+) -> int:
+    """Save the score method and target mix of a product's roadmap.
+
+    The roadmap is made on the first save; a page that showed its unsaved
+    default posted version 1, which a new roadmap has.
+    """
+    roadmap = roadmap_for_write(product)
+    return history.update_recorded(
+        product_id=product.pk,
+        kind=ItemKind.ROADMAP,
+        item=roadmap,
+        version=version,
+        values=values,
+        actor=actor,
+    )

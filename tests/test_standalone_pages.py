@@ -119,6 +119,7 @@ def world(product, editor):
         "notification": NotificationFactory(recipient=editor, outcome=outcome).pk,
         "outcome": outcome.pk,
         "cards": {kind: card.pk for kind, card in cards.items()},
+        "feature": cards["feature"].pk,
         "horizon": "current",
         "invitation": Invitation.objects.create(
             email="new@example.com", token_hash="0" * 64, expires_at=product.created_at
@@ -162,6 +163,7 @@ PK_OF = {
     "roadmap:dependency_delete": "outcome",
     "roadmap:share_link_revoke": "share_link",
     "roadmap:snapshot": "snapshot",
+    "roadmap:feature_release": "feature",
     "notifications:notification_read": "notification",
 }
 

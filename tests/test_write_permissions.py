@@ -199,6 +199,10 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = Snapshot.objects.filter(product=product).first().pk
         if name == "roadmap:cell_cards":
             kwargs.update(kind="feature", horizon="soon")
+        if name == "roadmap:feature_release":
+            kwargs["pk"] = Feature.objects.filter(roadmap__product=product).first().pk
+        if name == "roadmap:estimate_save":
+            kwargs.update(kind="outcome", pk=outcome.pk)
         urls[name] = reverse(name, kwargs=kwargs)
     for kind, model in CARD_MODELS.items():
         card = model.objects.filter(roadmap__product=product).first()
@@ -210,6 +214,11 @@ def demo_urls(product) -> dict[str, str]:
         urls[f"roadmap:card_create:{kind}"] = reverse(
             "roadmap:card_create", kwargs={"slug": slug, "kind": kind}
         )
+        if kind in ("outcome", "feature"):
+            urls[f"roadmap:estimate_save:{kind}"] = reverse(
+                "roadmap:estimate_save",
+                kwargs={"slug": slug, "kind": kind, "pk": card.pk},
+            )
     return urls
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from metrics import charts
 from metrics.formatting import format_value
 from metrics.models import KeyResult, Measurement, Metric
+from metrics.releases import Release
 
 register = template.Library()
 
@@ -45,14 +46,19 @@ def metric_chart(
     measurements: Sequence[Measurement],
     key_results: Sequence[KeyResult] = (),
     compact: bool = False,
+    releases: Sequence[Release] = (),
 ) -> dict:
-    """Draw a metric over time with its key results' baselines, targets and paths."""
+    """Draw a metric over time with its key results' baselines, targets and paths.
+
+    `releases` (metrics.releases) are marked as vertical lines.
+    """
     size = COMPACT if compact else FULL
     chart = charts.metric_chart(
         [(m.date, m.value) for m in measurements],
         key_results,
         today=timezone.localdate(),
         unit=metric.unit,
+        marks=[(release.date, release.label) for release in releases],
         **size,
     )
     return {"chart": chart, "metric": metric, "compact": compact}

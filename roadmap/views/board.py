@@ -47,6 +47,7 @@ def filter_query(filters: BoardFilters) -> str:
         "team": filters.team,
         "status": filters.status,
         "q": filters.q,
+        "by_score": "on" if filters.by_score else "",
     }
     return urlencode({k: v for k, v in values.items() if v})
 
@@ -139,6 +140,7 @@ def render_filter_fields(filters: BoardFilters, options: FilterOptions) -> str:
             "team": filters.team or "",
             "status": filters.status,
             "q": filters.q,
+            "by_score": "on" if filters.by_score else "",
         }
     )
     form.offer(options)

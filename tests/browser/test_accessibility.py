@@ -25,7 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome, Review, Snapshot
+from roadmap.models import Challenge, Feature, Outcome, Review, Snapshot
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -154,6 +154,7 @@ class Site:
     key_result: int
     challenges: list[int]
     outcome_with_features: int
+    released_feature: int
     share_paths: dict[str, str]
     held_review: int
     open_review: int
@@ -184,6 +185,11 @@ def site() -> Site:
         outcome_with_features=Outcome.objects.filter(roadmap__product=product)
         .annotate(feature_count=Count("features"))
         .order_by("-feature_count", "pk")[0]
+        .pk,
+        released_feature=Feature.objects.filter(
+            roadmap__product=product, released_on__isnull=False
+        )
+        .order_by("pk")[0]
         .pk,
         share_paths={
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
@@ -238,6 +244,12 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         ("theme", site.product(f"themes/{site.theme}/")),
         ("goal", site.product(f"goals/{site.goal}/")),
         ("line of sight", site.product("line-of-sight/")),
+        ("prioritise features", site.product("prioritise/")),
+        ("prioritise outcomes", site.product("prioritise/?tab=outcome")),
+        (
+            "released feature, before and after",
+            site.product(f"roadmap/feature/{site.released_feature}/release/"),
+        ),
         ("metrics", metrics),
         ("metric", f"{metrics}{site.metric}/"),
         ("key result", f"{metrics}key-results/{site.key_result}/"),
@@ -332,6 +344,32 @@ def test_pages_without_an_account_have_no_axe_violations(
         journey.visit(f"share page ({scope})", path)
     journey.visit("not found", "/no-such-page/")
     journey.visit("revoked share link", "/s/no-such-token/")
+    journey.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_prioritisation_page_and_its_states_have_no_axe_violations(
+    walk: Callable[[str, str], Walk], site: Site, viewport: str
+) -> None:
+    journey = walk("pm", viewport)
+    page = journey.page
+    for tab, path in [
+        ("features", site.product("prioritise/")),
+        ("outcomes", site.product("prioritise/?tab=outcome")),
+    ]:
+        journey.visit(f"prioritise {tab}", path)
+        page.get_by_text("Change the scoring and the target mix").click()
+        page.get_by_label("Capability %").fill("90")
+        page.get_by_role("button", name="Save scoring and mix").click()
+        expect(page.locator("#target-mix-error")).to_be_visible()
+        settle(page)
+        journey.check(f"prioritise {tab}, target mix refused")
+        effort = page.locator(".estimates input[name=effort_weeks]").first
+        effort.fill("0")
+        effort.press("Enter")
+        expect(page.locator(".estimates .field-error").first).to_be_visible()
+        settle(page)
+        journey.check(f"prioritise {tab}, estimate refused")
     journey.assert_clean()
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from metrics.models import KeyResult, Metric
 from roadmap.demo import load_demo
-from roadmap.models import Snapshot
+from roadmap.models import Feature, Snapshot
 from strategy.models import Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -31,6 +31,10 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
     metric = Metric.objects.filter(product__slug=slug).first()
     key_result = KeyResult.objects.filter(metric__product__slug=slug).first()
     snapshot = Snapshot.objects.filter(product__slug=slug).order_by("taken_at").first()
+    released = Feature.objects.filter(
+        roadmap__product__slug=slug, released_on__isnull=False
+    ).first()
+    assert released is not None
     assert theme is not None
     assert goal is not None
     assert metric is not None
@@ -48,6 +52,9 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
         "import": f"{product}/metrics/import/",
         "tokens": f"{product}/metrics/tokens/",
         "line of sight": f"{product}/line-of-sight/",
+        "prioritise": f"{product}/prioritise/",
+        "prioritise outcomes": f"{product}/prioritise/?tab=outcome",
+        "released feature": f"{product}/roadmap/feature/{released.pk}/release/",
         "present": f"{product}/present/",
         "share management": f"{product}/share/",
         "Soon kit": f"{product}/soon/",

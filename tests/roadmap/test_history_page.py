@@ -527,6 +527,7 @@ def test_an_admin_save_records_what_it_changed(admin_client, product):
             "soon_hint": "",
             "future_hint": "",
             "review_cadence": "monthly",
+            "score_method": "rice",
             "version": roadmap.version,
         },
     )

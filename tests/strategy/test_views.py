@@ -125,8 +125,9 @@ def test_product_detail_query_count_is_constant(
 
     # user (the session is cached), product, editors, themes, goals, key results, archived
     # count, roadmap, outcome counts, editor list, the review schedule's roadmap and
-    # its reviews
-    with django_assert_num_queries(12):
+    # its reviews; the portfolio balance: roadmap, outcomes per horizon and
+    # category, estimated effort per horizon and category
+    with django_assert_num_queries(15):
         response = viewer_client.get(product.get_absolute_url())
 
     assert response.status_code == 200
