@@ -248,6 +248,9 @@ def test_the_internal_digest_tells_everything(viewer_client, product, changed_pl
     html = response.content.decode()
     assert "Copy for email" in html
     assert "Copy plain text" in html
+    # Downloads are a form's buttons, so link crawlers do not start them.
+    assert 'name="format" value="txt"' in html
+    assert "format=txt" not in html
     assert "Cut returns from wrong sizes" in html
     assert "The sponsor wants fewer returns before spring" in html
 
