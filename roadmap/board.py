@@ -46,9 +46,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from metrics.models import KeyResult, Measurement, Metric
 from metrics.progress import Status
+from roadmap.assumptions import Freshness, freshness
 from roadmap.models import (
     Challenge,
     ChallengeStatus,
+    DependencyStatus,
+    Evidence,
     Feature,
     FeatureStage,
     Horizon,
@@ -59,6 +62,7 @@ from roadmap.models import (
     Roadmap,
     SuccessMetric,
     Team,
+    TeamDependency,
 )
 
 # Cards a cell paints at first; the rest load as the cell scrolls into view.
@@ -71,7 +75,7 @@ MAX_LOADED = 2_000
 SPARKLINE_POINTS = 12
 # Bump when card or grid markup changes, so a shared cache never serves old
 # markup to new code during a deploy.
-MARKUP_VERSION = 4
+MARKUP_VERSION = 5
 CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -232,6 +236,8 @@ class OutcomeCard(BoardCard):
     teams: tuple[str, ...]
     feature_count: int
     key_results: tuple[KeyResultBar, ...]
+    # Teams whose work this outcome needs and that are blocked.
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def status_label(self) -> str:
@@ -251,6 +257,8 @@ class ChallengeCard(BoardCard):
     kind: ClassVar[str] = "challenge"
     status: str
     outcome: OutcomeRef | None
+    # Set when the challenge is an assumption to test.
+    assumption: Freshness | None = None
 
     @property
     def status_label(self) -> str:
@@ -278,6 +286,7 @@ class FeatureCard(BoardCard):
     stage: str
     team_name: str
     outcome: OutcomeRef | None
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def stage_label(self) -> str:
@@ -323,6 +332,39 @@ KEY_RESULT_FIELDS = (
 )
 
 
+def _blocked_teams(card: str) -> ArraySubquery:
+    """The names of the teams a card waits on with a blocked dependency."""
+    return ArraySubquery(
+        TeamDependency.objects.filter(
+            **{card: OuterRef("pk")}, status=DependencyStatus.BLOCKED
+        )
+        .order_by("team__name")
+        .values("team__name")
+    )
+
+
+def _latest_evidence() -> Subquery:
+    return Subquery(
+        Evidence.objects.filter(challenge=OuterRef("pk"))
+        .order_by("-observed_on")
+        .values("observed_on")[:1]
+    )
+
+
+def assumption_of(
+    row: dict[str, Any], today: dt.date, stale_days: int
+) -> Freshness | None:
+    """How fresh a challenge row's assumption is, or None if it is not one."""
+    if not row["is_assumption"]:
+        return None
+    return freshness(
+        confidence=row["confidence"],
+        last_evidence_on=row["latest_evidence"] or row["assumed_on"],
+        today=today,
+        stale_days=stale_days,
+    )
+
+
 def _latest_value(metric_ref: str) -> Subquery:
     return Subquery(
         Measurement.objects.filter(metric=OuterRef(metric_ref))
@@ -355,6 +397,7 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
             feature_count=Coalesce(
                 Subquery(features, output_field=IntegerField()), Value(0)
             ),
+            blocked_teams=_blocked_teams("outcome"),
         ).values(
             *card_fields,
             "title",
@@ -366,13 +409,25 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
             "goal__theme__title",
             "team_names",
             "feature_count",
+            "blocked_teams",
         )
     elif kind == "challenge":
-        queryset = Challenge.objects.values(*card_fields, "title", "status", *linked)
-    elif kind == "feature":
-        queryset = Feature.objects.values(
-            *card_fields, "title", "stage", "team__name", *linked
+        queryset = Challenge.objects.annotate(
+            latest_evidence=_latest_evidence()
+        ).values(
+            *card_fields,
+            "title",
+            "status",
+            "is_assumption",
+            "confidence",
+            "assumed_on",
+            "latest_evidence",
+            *linked,
         )
+    elif kind == "feature":
+        queryset = Feature.objects.annotate(
+            blocked_teams=_blocked_teams("feature")
+        ).values(*card_fields, "title", "stage", "team__name", "blocked_teams", *linked)
     else:
         recent = Measurement.objects.filter(
             metric=OuterRef("key_result__metric_id")
@@ -392,7 +447,9 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
     )
 
 
-def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
+def _card(
+    kind: str, row: dict[str, Any], today: dt.date, bars: Any, stale_days: int
+) -> AnyCard:
     place = (row["id"], row["version"], row["horizon"])
     if kind == "outcome":
         return OutcomeCard(
@@ -406,10 +463,15 @@ def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
             teams=tuple(row["team_names"] or ()),
             feature_count=row["feature_count"],
             key_results=tuple(bars.get(row["id"], ())),
+            blocked_by=tuple(row["blocked_teams"] or ()),
         )
     if kind == "challenge":
         return ChallengeCard(
-            *place, title=row["title"], status=row["status"], outcome=_outcome_ref(row)
+            *place,
+            title=row["title"],
+            status=row["status"],
+            outcome=_outcome_ref(row),
+            assumption=assumption_of(row, today, stale_days),
         )
     if kind == "feature":
         return FeatureCard(
@@ -418,6 +480,7 @@ def _card(kind: str, row: dict[str, Any], today: dt.date, bars: Any) -> AnyCard:
             stage=row["stage"],
             team_name=row["team__name"] or "",
             outcome=_outcome_ref(row),
+            blocked_by=tuple(row["blocked_teams"] or ()),
         )
     key_result = _key_result(row, "key_result__")
     progress = key_result.progress(today)
@@ -464,13 +527,16 @@ def _key_result_bars(
     return bars
 
 
-def _to_cards(kind: str, rows: list[dict[str, Any]], today: dt.date) -> list[AnyCard]:
+def _to_cards(
+    kind: str, rows: list[dict[str, Any]], today: dt.date, roadmap: Roadmap
+) -> list[AnyCard]:
     bars = (
         _key_result_bars((row["id"] for row in rows), today)
         if kind == "outcome"
         else {}
     )
-    return [_card(kind, row, today, bars) for row in rows]
+    stale_days = roadmap.assumption_stale_days
+    return [_card(kind, row, today, bars, stale_days) for row in rows]
 
 
 def first_cards(
@@ -502,7 +568,7 @@ def first_cards(
             by_horizon[row["horizon"]].append(row)
     kept = [row for horizon in Horizon.values for row in by_horizon[horizon]]
     result: dict[str, list[AnyCard]] = {horizon: [] for horizon in Horizon.values}
-    for card in _to_cards(kind, kept, today):
+    for card in _to_cards(kind, kept, today, roadmap):
         result[card.horizon].append(card)
     return result
 
@@ -523,7 +589,7 @@ def cell_cards(
         .filter(horizon=horizon)
         .order_by("position", "id")[offset : offset + limit]
     )
-    return _to_cards(kind, rows, today or timezone.localdate())
+    return _to_cards(kind, rows, today or timezone.localdate(), roadmap)
 
 
 def cell_counts(
@@ -561,29 +627,55 @@ CARD_MODELS: dict[str, Any] = {
 def load_card(roadmap: Roadmap, kind: str, pk: int) -> AnyCard | None:
     """One live card as the board shows it, or None."""
     rows = list(_cards_queryset(roadmap, kind, BoardFilters()).filter(pk=pk).order_by())
-    return _to_cards(kind, rows, timezone.localdate())[0] if rows else None
+    return _to_cards(kind, rows, timezone.localdate(), roadmap)[0] if rows else None
 
 
-def saved_card(instance: Challenge | Feature) -> AnyCard:
+def saved_card(instance: Challenge | Feature, roadmap: Roadmap) -> AnyCard:
     """A challenge or feature just saved from a form, as the board shows it.
 
     The form left the instance holding its new values with their related
-    rows (outcome and team come from querysets of this product), so nothing
-    is read again.
+    rows (outcome and team come from querysets of this product); only what
+    the form does not edit (an assumption's latest evidence, a feature's
+    blocked dependencies) is read, in one query.
     """
     outcome = instance.outcome if instance.outcome_id else None
     ref = OutcomeRef(outcome.pk, outcome.title) if outcome else None
     place = (instance.pk, instance.version, instance.horizon)
     if isinstance(instance, Challenge):
+        row = {
+            "is_assumption": instance.is_assumption,
+            "confidence": instance.confidence,
+            "assumed_on": instance.assumed_on,
+            "latest_evidence": None,
+        }
+        if instance.is_assumption:
+            row["latest_evidence"] = (
+                Evidence.objects.filter(challenge=instance)
+                .order_by("-observed_on")
+                .values_list("observed_on", flat=True)
+                .first()
+            )
         return ChallengeCard(
-            *place, title=instance.title, status=instance.status, outcome=ref
+            *place,
+            title=instance.title,
+            status=instance.status,
+            outcome=ref,
+            assumption=assumption_of(
+                row, timezone.localdate(), roadmap.assumption_stale_days
+            ),
         )
+    blocked = (
+        TeamDependency.objects.filter(feature=instance, status=DependencyStatus.BLOCKED)
+        .order_by("team__name")
+        .values_list("team__name", flat=True)
+    )
     return FeatureCard(
         *place,
         title=instance.title,
         stage=instance.stage,
         team_name=instance.team.name if instance.team is not None else "",
         outcome=ref,
+        blocked_by=tuple(blocked),
     )
 
 

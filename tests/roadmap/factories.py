@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from roadmap.models import (
     Challenge,
+    Evidence,
     Feature,
     Insight,
     Outcome,
     Roadmap,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
 )
 from tests.metrics.factories import KeyResultFactory
@@ -111,3 +115,21 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     product = factory.LazyAttribute(lambda o: (o.outcome or o.feature).roadmap.product)
     kind = "entered_current"
     item_title = factory.LazyAttribute(lambda o: (o.outcome or o.feature).title)
+
+
+class TeamCapacityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamCapacity
+
+    product = factory.SubFactory(ProductFactory)
+    team = factory.SubFactory(TeamFactory)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    challenge = factory.SubFactory(ChallengeFactory, is_assumption=True, confidence=50)
+    kind = Evidence.Kind.NOTE
+    note = "Five of eight interviewees said yes."
+    observed_on = dt.date(2026, 11, 1)
