@@ -308,6 +308,11 @@ class TeamDependencyForm(forms.ModelForm):
             )
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team.empty_label = "Choose a team"
+
 
 class ShareLinkForm(forms.ModelForm):
     """Label, scope and an optional last day for a new share link."""
@@ -594,6 +599,8 @@ class DependencyCreateForm(forms.ModelForm):
                 )
             )
         cast("forms.ChoiceField", self.fields["card"]).choices = choices
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team.empty_label = "Choose a team"
         self.order_fields(["card", "team", "description", "status", "due_date"])
         self.roadmap = roadmap
 

@@ -155,6 +155,7 @@ class Site:
     challenges: list[int]
     outcome_with_features: int
     share_paths: dict[str, str]
+    stale_assumption: int
 
     def product(self, rest: str = "") -> str:
         return f"/products/{self.slug}/{rest}"
@@ -182,6 +183,9 @@ def site() -> Site:
         .annotate(feature_count=Count("features"))
         .order_by("-feature_count", "pk")[0]
         .pk,
+        stale_assumption=Challenge.objects.get(
+            roadmap__product=product, title__startswith="Shoppers will open"
+        ).pk,
         share_paths={
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
             for share in result.shares
@@ -232,6 +236,13 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         ("theme", site.product(f"themes/{site.theme}/")),
         ("goal", site.product(f"goals/{site.goal}/")),
         ("line of sight", site.product("line-of-sight/")),
+        ("teams", site.product("teams/")),
+        ("dependencies", site.product("dependencies/")),
+        ("blocked dependencies", site.product("dependencies/?status=blocked")),
+        (
+            "assumption",
+            site.product(f"roadmap/challenge/{site.stale_assumption}/assumption/"),
+        ),
         ("metrics", metrics),
         ("metric", f"{metrics}{site.metric}/"),
         ("key result", f"{metrics}key-results/{site.key_result}/"),
