@@ -45,6 +45,8 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
         "import": f"{product}/metrics/import/",
         "tokens": f"{product}/metrics/tokens/",
         "line of sight": f"{product}/line-of-sight/",
+        "teams": f"{product}/teams/",
+        "dependencies": f"{product}/dependencies/",
         "present": f"{product}/present/",
         "share management": f"{product}/share/",
         "Soon kit": f"{product}/soon/",
