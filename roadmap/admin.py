@@ -33,6 +33,8 @@ class RoadmapAdmin(PlanRevisionAdmin):
         "soon_label",
         "future_label",
     ]
+    # Set on the assumption pages, with the plan's history and revision.
+    exclude = ["assumption_stale_days"]
 
     def product_id_of(self, obj: Roadmap) -> int | None:
         return obj.product_id

@@ -48,10 +48,13 @@ from django.utils.safestring import SafeString, mark_safe
 from metrics.models import KeyResult, Measurement, Metric
 from metrics.progress import Status
 from roadmap import prioritisation
+from roadmap.assumptions import Freshness, freshness
 from roadmap.models import (
     OPEN_OUTCOME_STATUSES,
     Challenge,
     ChallengeStatus,
+    DependencyStatus,
+    Evidence,
     Feature,
     FeatureStage,
     Horizon,
@@ -62,6 +65,7 @@ from roadmap.models import (
     Roadmap,
     SuccessMetric,
     Team,
+    TeamDependency,
 )
 
 # Cards a cell paints at first; the rest load as the cell scrolls into view.
@@ -237,6 +241,8 @@ class OutcomeCard(BoardCard):
     teams: tuple[str, ...]
     feature_count: int
     key_results: tuple[KeyResultBar, ...]
+    # Teams whose work this outcome needs and that are blocked.
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def status_label(self) -> str:
@@ -256,6 +262,8 @@ class ChallengeCard(BoardCard):
     kind: ClassVar[str] = "challenge"
     status: str
     outcome: OutcomeRef | None
+    # Set when the challenge is an assumption to test.
+    assumption: Freshness | None = None
 
     @property
     def status_label(self) -> str:
@@ -288,6 +296,7 @@ class FeatureCard(BoardCard):
     # None when its estimate is incomplete ("Not estimated").
     show_rank: bool = False
     rank: int | None = None
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def stage_label(self) -> str:
@@ -331,6 +340,39 @@ KEY_RESULT_FIELDS = (
     "metric__unit",
     "metric__direction",
 )
+
+
+def _blocked_teams(card: str) -> ArraySubquery:
+    """The names of the teams a card waits on with a blocked dependency."""
+    return ArraySubquery(
+        TeamDependency.objects.filter(
+            **{card: OuterRef("pk")}, status=DependencyStatus.BLOCKED
+        )
+        .order_by("team__name")
+        .values("team__name")
+    )
+
+
+def _latest_evidence() -> Subquery:
+    return Subquery(
+        Evidence.objects.filter(challenge=OuterRef("pk"))
+        .order_by("-observed_on")
+        .values("observed_on")[:1]
+    )
+
+
+def assumption_of(
+    row: dict[str, Any], today: dt.date, stale_days: int
+) -> Freshness | None:
+    """How fresh a challenge row's assumption is, or None if it is not one."""
+    if not row["is_assumption"]:
+        return None
+    return freshness(
+        confidence=row["confidence"],
+        last_evidence_on=row["latest_evidence"] or row["assumed_on"],
+        today=today,
+        stale_days=stale_days,
+    )
 
 
 def _latest_value(metric_ref: str) -> Subquery:
@@ -379,6 +421,7 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
             feature_count=Coalesce(
                 Subquery(features, output_field=IntegerField()), Value(0)
             ),
+            blocked_teams=_blocked_teams("outcome"),
         ).values(
             *card_fields,
             "title",
@@ -390,12 +433,32 @@ def _cards_queryset(roadmap: Roadmap, kind: str, filters: BoardFilters) -> Query
             "goal__theme__title",
             "team_names",
             "feature_count",
+            "blocked_teams",
         )
     elif kind == "challenge":
-        queryset = Challenge.objects.values(*card_fields, "title", "status", *linked)
+        queryset = Challenge.objects.annotate(
+            latest_evidence=_latest_evidence()
+        ).values(
+            *card_fields,
+            "title",
+            "status",
+            "is_assumption",
+            "confidence",
+            "assumed_on",
+            "latest_evidence",
+            *linked,
+        )
     elif kind == "feature":
-        queryset = Feature.objects.values(
-            *card_fields, "title", "stage", "team__name", "released_on", *linked
+        queryset = Feature.objects.annotate(
+            blocked_teams=_blocked_teams("feature")
+        ).values(
+            *card_fields,
+            "title",
+            "stage",
+            "team__name",
+            "released_on",
+            "blocked_teams",
+            *linked,
         )
         if filters.by_score:
             queryset = queryset.annotate(
@@ -428,6 +491,7 @@ def _card(
     row: dict[str, Any],
     today: dt.date,
     bars: Any,
+    stale_days: int,
     ranks: dict[int, int] | None = None,
 ) -> AnyCard:
     place = (row["id"], row["version"], row["horizon"])
@@ -443,10 +507,15 @@ def _card(
             teams=tuple(row["team_names"] or ()),
             feature_count=row["feature_count"],
             key_results=tuple(bars.get(row["id"], ())),
+            blocked_by=tuple(row["blocked_teams"] or ()),
         )
     if kind == "challenge":
         return ChallengeCard(
-            *place, title=row["title"], status=row["status"], outcome=_outcome_ref(row)
+            *place,
+            title=row["title"],
+            status=row["status"],
+            outcome=_outcome_ref(row),
+            assumption=assumption_of(row, today, stale_days),
         )
     if kind == "feature":
         return FeatureCard(
@@ -458,6 +527,7 @@ def _card(
             released_on=row["released_on"],
             show_rank=ranks is not None,
             rank=ranks.get(row["id"]) if ranks is not None else None,
+            blocked_by=tuple(row["blocked_teams"] or ()),
         )
     key_result = _key_result(row, "key_result__")
     progress = key_result.progress(today)
@@ -534,6 +604,7 @@ def _to_cards(
     kind: str,
     rows: list[dict[str, Any]],
     today: dt.date,
+    roadmap: Roadmap,
     ranks: dict[int, int] | None = None,
 ) -> list[AnyCard]:
     bars = (
@@ -541,7 +612,8 @@ def _to_cards(
         if kind == "outcome"
         else {}
     )
-    return [_card(kind, row, today, bars, ranks) for row in rows]
+    stale_days = roadmap.assumption_stale_days
+    return [_card(kind, row, today, bars, stale_days, ranks) for row in rows]
 
 
 def _ranks_for(roadmap: Roadmap, kind: str, filters: BoardFilters) -> dict | None:
@@ -604,7 +676,9 @@ def first_cards(
             by_horizon[row["horizon"]].append(row)
     kept = [row for horizon in Horizon.values for row in by_horizon[horizon]]
     result: dict[str, list[AnyCard]] = {horizon: [] for horizon in Horizon.values}
-    for card in _to_cards(kind, kept, today, _ranks_for(roadmap, kind, filters)):
+    for card in _to_cards(
+        kind, kept, today, roadmap, _ranks_for(roadmap, kind, filters)
+    ):
         result[card.horizon].append(card)
     return result
 
@@ -626,7 +700,11 @@ def cell_cards(
         .order_by(*cell_order(kind, filters))[offset : offset + limit]
     )
     return _to_cards(
-        kind, rows, today or timezone.localdate(), _ranks_for(roadmap, kind, filters)
+        kind,
+        rows,
+        today or timezone.localdate(),
+        roadmap,
+        _ranks_for(roadmap, kind, filters),
     )
 
 
@@ -667,23 +745,48 @@ CARD_MODELS: dict[str, Any] = {
 def load_card(roadmap: Roadmap, kind: str, pk: int) -> AnyCard | None:
     """One live card as the board shows it, or None."""
     rows = list(_cards_queryset(roadmap, kind, BoardFilters()).filter(pk=pk).order_by())
-    return _to_cards(kind, rows, timezone.localdate())[0] if rows else None
+    return _to_cards(kind, rows, timezone.localdate(), roadmap)[0] if rows else None
 
 
-def saved_card(instance: Challenge | Feature) -> AnyCard:
+def saved_card(instance: Challenge | Feature, roadmap: Roadmap) -> AnyCard:
     """A challenge or feature just saved from a form, as the board shows it.
 
     The form left the instance holding its new values with their related
-    rows (outcome and team come from querysets of this product), so nothing
-    is read again.
+    rows (outcome and team come from querysets of this product); only what
+    the form does not edit (an assumption's latest evidence, a feature's
+    blocked dependencies) is read, in one query.
     """
     outcome = instance.outcome if instance.outcome_id else None
     ref = OutcomeRef(outcome.pk, outcome.title) if outcome else None
     place = (instance.pk, instance.version, instance.horizon)
     if isinstance(instance, Challenge):
+        row = {
+            "is_assumption": instance.is_assumption,
+            "confidence": instance.confidence,
+            "assumed_on": instance.assumed_on,
+            "latest_evidence": None,
+        }
+        if instance.is_assumption:
+            row["latest_evidence"] = (
+                Evidence.objects.filter(challenge=instance)
+                .order_by("-observed_on")
+                .values_list("observed_on", flat=True)
+                .first()
+            )
         return ChallengeCard(
-            *place, title=instance.title, status=instance.status, outcome=ref
+            *place,
+            title=instance.title,
+            status=instance.status,
+            outcome=ref,
+            assumption=assumption_of(
+                row, timezone.localdate(), roadmap.assumption_stale_days
+            ),
         )
+    blocked = (
+        TeamDependency.objects.filter(feature=instance, status=DependencyStatus.BLOCKED)
+        .order_by("team__name")
+        .values_list("team__name", flat=True)
+    )
     return FeatureCard(
         *place,
         title=instance.title,
@@ -691,6 +794,7 @@ def saved_card(instance: Challenge | Feature) -> AnyCard:
         team_name=instance.team.name if instance.team is not None else "",
         outcome=ref,
         released_on=instance.released_on,
+        blocked_by=tuple(blocked),
     )
 
 

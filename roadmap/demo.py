@@ -26,6 +26,7 @@ from metrics.models import CheckIn, KeyResult, Measurement, Metric
 from roadmap import services
 from roadmap.models import (
     Challenge,
+    Evidence,
     Feature,
     Horizon,
     Insight,
@@ -38,6 +39,7 @@ from roadmap.models import (
     SnapshotKind,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
     VerdictChoice,
 )
@@ -811,17 +813,37 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
         outcome=worn_suggestions,
         description="A faster inference endpoint for suggestions.",
         status=TeamDependency.Status.AGREED,
+        due_date=today + dt.timedelta(days=20),
     )
     TeamDependency.objects.create(
         team=team_by_name["Partnerships"],
         feature=features["Fit predictor from past purchases"],
         description="Size and return data from partner order feeds.",
+        status=TeamDependency.Status.BLOCKED,
+        note="Two partners have not signed the data-sharing agreement yet.",
+        due_date=today - dt.timedelta(days=6),
     )
     TeamDependency.objects.create(
         team=team_by_name["Platform"],
         outcome=brand_reach,
         description="Partner API with per-brand access tokens.",
+        due_date=add_months(today, 5),
     )
+    # What this product counts on from each team, per horizon: Platform
+    # owns two features in Soon with room for one, so Soon is over-committed.
+    for name, current, soon, future in [
+        ("Growth", 2, 2, 1),
+        ("Personalisation", 2, 2, 2),
+        ("Platform", 2, 1, 2),
+        ("Partnerships", 1, 1, 2),
+    ]:
+        TeamCapacity.objects.create(
+            product=product,
+            team=team_by_name[name],
+            current_capacity=current,
+            soon_capacity=soon,
+            future_capacity=future,
+        )
 
     for source, account, text, about_outcome, about_feature, author in [
         (
@@ -958,6 +980,14 @@ def build_product(*, today: dt.date, users: dict[str, User]) -> Product:
                 "The digest is the next bet; start it this quarter.",
             ),
         ],
+    )
+    add_assumptions(
+        roadmap=roadmap,
+        today=today,
+        users=users,
+        first_minute=first_minute,
+        weekly_habit=weekly_habit,
+        wau=kr_wau.metric,
     )
     del company
     return product
@@ -1158,3 +1188,85 @@ def take_demo_snapshots(*, product: Product, editor: User, today: dt.date) -> No
         values={"stage": Feature.Stage.BUILDING},
         actor=editor,
     )
+
+
+def add_assumptions(
+    *,
+    roadmap: Roadmap,
+    today: dt.date,
+    users: dict[str, User],
+    first_minute: Outcome,
+    weekly_habit: Outcome,
+    wau: Metric,
+) -> None:
+    """Two key challenges written as assumptions: one fresh, one going stale."""
+    photos = Challenge.objects.create(
+        roadmap=roadmap,
+        horizon=Horizon.CURRENT,
+        position=3,
+        title="Users will upload wardrobe photos",
+        description="Wardrobe import only helps if people take photos of their clothes.",
+        outcome=first_minute,
+        is_assumption=True,
+        confidence=60,
+        assumed_on=today - dt.timedelta(days=40),
+    )
+    Evidence.objects.create(
+        challenge=photos,
+        kind=Evidence.Kind.NOTE,
+        effect=Evidence.Effect.SUPPORTS,
+        note="7 of 10 people in the prototype test photographed at least five items.",
+        observed_on=today - dt.timedelta(days=9),
+        author=users["pm"],
+    )
+    Evidence.objects.create(
+        challenge=photos,
+        kind=Evidence.Kind.LINK,
+        effect=Evidence.Effect.WEAKENS,
+        note="Diary study: photographing clothes feels like a chore after day two.",
+        url="https://research.example.com/wardrobe-diary-study",
+        observed_on=today - dt.timedelta(days=4),
+        author=users["pm"],
+    )
+    digest = Challenge.objects.create(
+        roadmap=roadmap,
+        horizon=Horizon.SOON,
+        position=3,
+        title="Shoppers will open a weekly look digest",
+        description="The weekly habit rests on people opening the digest.",
+        outcome=weekly_habit,
+        is_assumption=True,
+        confidence=70,
+        assumed_on=today - dt.timedelta(days=140),
+    )
+    request = (
+        Insight.objects.filter(
+            product=roadmap.product, account="Acme Retail", feature__isnull=False
+        )
+        .order_by("id")
+        .first()
+    )
+    Evidence.objects.create(
+        challenge=digest,
+        kind=Evidence.Kind.REQUEST,
+        effect=Evidence.Effect.SUPPORTS,
+        insight=request,
+        note="A retailer asked for it for their loyalty members.",
+        observed_on=today - dt.timedelta(days=95),
+        author=users["pm"],
+    )
+    measurement = (
+        Measurement.objects.filter(metric=wau, date__lte=today - dt.timedelta(days=70))
+        .order_by("-date")
+        .first()
+    )
+    if measurement is not None:
+        Evidence.objects.create(
+            challenge=digest,
+            kind=Evidence.Kind.MEASUREMENT,
+            effect=Evidence.Effect.WEAKENS,
+            measurement=measurement,
+            note="Weekly active users were flat the month the test email went out.",
+            observed_on=measurement.date,
+            author=users["pm"],
+        )

@@ -24,11 +24,13 @@ from metrics.models import CheckIn, KeyResult, Measurement, Metric
 from roadmap.models import (
     HORIZON_VALUES,
     Challenge,
+    Evidence,
     Feature,
     Outcome,
     Roadmap,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
 )
 from roadmap.schemas import (
@@ -37,6 +39,7 @@ from roadmap.schemas import (
     ChallengePlan,
     CheckInPlan,
     DependencyPlan,
+    EvidencePlan,
     FeaturePlan,
     GoalPlan,
     HorizonPlan,
@@ -101,6 +104,7 @@ def plan_document(product: Product) -> PlanDoc:
     cards: dict[str, list[Any]] = {"outcomes": [], "challenges": [], "features": []}
     success_metrics: list[SuccessMetric] = []
     dependencies: list[TeamDependency] = []
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
     if roadmap.pk is not None:
         cards["outcomes"] = sorted(
             Outcome.objects.alive().filter(roadmap=roadmap).prefetch_related("teams"),
@@ -125,8 +129,15 @@ def plan_document(product: Product) -> PlanDoc:
             ).order_by("id")
         )
         dependencies.sort(key=lambda d: d.pk)
+        for item in (
+            Evidence.objects.filter(challenge__in=cards["challenges"])
+            .select_related("measurement", "insight")
+            .order_by("observed_on", "id")
+        ):
+            evidence[item.challenge_id].append(item)
+    capacities = {c.team_id: c for c in TeamCapacity.objects.filter(product=product)}
 
-    team_ids = {d.team_id for d in dependencies}
+    team_ids = {d.team_id for d in dependencies} | set(capacities)
     team_ids |= {f.team_id for f in cards["features"] if f.team_id}
     team_ids |= {t.pk for o in cards["outcomes"] for t in o.teams.all()}
     teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
@@ -158,7 +169,16 @@ def plan_document(product: Product) -> PlanDoc:
             value=product.value,
         ),
         teams=[
-            TeamPlan(key=team_keys[t.pk], name=t.name, description=t.description)
+            TeamPlan(
+                key=team_keys[t.pk],
+                name=t.name,
+                description=t.description,
+                **{
+                    name: getattr(capacities[t.pk], name)
+                    for name in CAPACITY_FIELDS
+                    if t.pk in capacities
+                },
+            )
             for t in teams
         ],
         themes=[
@@ -238,6 +258,7 @@ def plan_document(product: Product) -> PlanDoc:
                 for key, label, hint in roadmap.horizons
             ],
             review_cadence=roadmap.review_cadence,
+            assumption_stale_days=roadmap.assumption_stale_days,
             outcomes=[
                 OutcomePlan(
                     key=outcome_keys[o.pk],
@@ -277,6 +298,10 @@ def plan_document(product: Product) -> PlanDoc:
                     description=c.description,
                     status=c.status,
                     outcome=ref(outcome_keys, c.outcome_id),
+                    is_assumption=c.is_assumption,
+                    confidence=c.confidence,
+                    assumed_on=c.assumed_on,
+                    evidence=[evidence_plan(e, metric_keys) for e in evidence[c.pk]],
                 )
                 for c in cards["challenges"]
             ],
@@ -324,9 +349,28 @@ def plan_document(product: Product) -> PlanDoc:
                 feature=ref(feature_keys, d.feature_id),
                 description=d.description,
                 status=d.status,
+                note=d.note,
+                due_date=d.due_date,
             )
             for d in dependencies
         ],
+    )
+
+
+CAPACITY_FIELDS = ("current_capacity", "soon_capacity", "future_capacity")
+
+
+def evidence_plan(item: Evidence, metric_keys: dict[int, str]) -> EvidencePlan:
+    measurement = item.measurement
+    return EvidencePlan(
+        kind=item.kind,
+        effect=item.effect,
+        note=item.note,
+        url=item.url,
+        learned_on=item.observed_on,
+        metric=metric_keys.get(measurement.metric_id) if measurement else None,
+        measured_on=measurement.date if measurement else None,
+        request=item.insight.text if item.insight else "",
     )
 
 
@@ -364,8 +408,12 @@ def csv_tables(doc: PlanDoc) -> dict[str, tuple[list[str], list[list[Any]]]]:
             [[h.key, h.label, h.hint] for h in board.horizons],
         ),
         "teams.csv": (
-            ["key", "name", "description"],
-            [[t.key, t.name, t.description] for t in doc.teams],
+            ["key", "name", "description", *CAPACITY_FIELDS],
+            [
+                [t.key, t.name, t.description]
+                + [t.current_capacity, t.soon_capacity, t.future_capacity]
+                for t in doc.teams
+            ],
         ),
         "themes.csv": (
             ["key", "id", "title", "description", "start_year", "end_year", "position"],
@@ -432,11 +480,21 @@ def csv_tables(doc: PlanDoc) -> dict[str, tuple[list[str], list[list[Any]]]]:
         ),
         "challenges.csv": (
             ["key", "id", "horizon", "position", "title", "description", "status"]
-            + ["outcome"],
+            + ["outcome", "is_assumption", "confidence", "assumed_on"],
             [
                 [c.key, c.id, c.horizon, c.position, c.title, c.description]
-                + [c.status, c.outcome]
+                + [c.status, c.outcome, c.is_assumption, c.confidence, c.assumed_on]
                 for c in board.challenges
+            ],
+        ),
+        "evidence.csv": (
+            ["challenge", "kind", "effect", "note", "url", "learned_on", "metric"]
+            + ["measured_on", "request"],
+            [
+                [c.key, e.kind, e.effect, e.note, e.url, e.learned_on, e.metric]
+                + [e.measured_on, e.request]
+                for c in board.challenges
+                for e in c.evidence
             ],
         ),
         "success_metrics.csv": (
@@ -458,9 +516,11 @@ def csv_tables(doc: PlanDoc) -> dict[str, tuple[list[str], list[list[Any]]]]:
             ],
         ),
         "dependencies.csv": (
-            ["team", "outcome", "feature", "description", "status"],
+            ["team", "outcome", "feature", "description", "status", "note"]
+            + ["due_date"],
             [
-                [d.team, d.outcome, d.feature, d.description, d.status]
+                [d.team, d.outcome, d.feature, d.description, d.status, d.note]
+                + [d.due_date]
                 for d in doc.dependencies
             ],
         ),

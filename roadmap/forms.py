@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from metrics.forms import KeyResultForm
@@ -19,6 +20,7 @@ from roadmap.models import (
     EFFORT_WEEKS,
     OPEN_OUTCOME_STATUSES,
     Challenge,
+    Evidence,
     Feature,
     FeatureEffort,
     Horizon,
@@ -31,6 +33,7 @@ from roadmap.models import (
     ShareLink,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
     VerdictChoice,
 )
@@ -358,6 +361,11 @@ class TeamDependencyForm(forms.ModelForm):
                 attrs={"placeholder": "What is needed from them"}
             )
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team.empty_label = "Choose a team"
 
 
 class ShareLinkForm(forms.ModelForm):
@@ -808,3 +816,292 @@ class PrioritisationSettingsForm(VersionedFormMixin, forms.ModelForm):
         # clean() says what the mix's check constraint would, in words; the
         # database still enforces it.
         return {f.name for f in self._meta.model._meta.get_fields()}
+
+
+# Teams, dependencies and assumptions ------------------------------------------
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class TeamAddForm(forms.Form):
+    """A team for this product's plan: a new one, or one other products have."""
+
+    name = forms.CharField(
+        label="Team name",
+        max_length=100,
+        help_text="A team another product already has is shared, not copied.",
+    )
+
+
+class TeamRenameForm(VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name"]
+        labels = {"name": "Name"}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Team.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"A team named “{name}” exists already.")
+        return name
+
+    def validate_unique(self) -> None:
+        """clean_name checks the name (in any case) once."""
+
+
+class TeamCapacityForm(VersionedFormMixin, forms.ModelForm):
+    """Features the team can take on in each horizon, for this product."""
+
+    class Meta:
+        model = TeamCapacity
+        fields = ["current_capacity", "soon_capacity", "future_capacity"]
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 0, "max": 999, "class": "narrow"})
+            for name in ["current_capacity", "soon_capacity", "future_capacity"]
+        }
+
+    def __init__(
+        self, *args: Any, horizon_labels: dict[str, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for horizon, label in horizon_labels.items():
+            field = self.fields[f"{horizon}_capacity"]
+            field.label = f"{label} capacity"
+            field.help_text = ""
+            cast("forms.IntegerField", field).max_value = 999
+            field.validators.append(MaxValueValidator(999))
+
+
+class DependencyStatusForm(VersionedFormMixin, forms.ModelForm):
+    """A dependency's status, note and due date, edited inline."""
+
+    class Meta:
+        model = TeamDependency
+        fields = ["status", "note", "due_date"]
+        widgets = {"due_date": DATE_WIDGET}
+        help_texts = {"note": ""}
+
+
+class CardChoiceField(forms.ChoiceField):
+    """An outcome or a feature of the roadmap, posted as "outcome-12"."""
+
+
+class DependencyCreateForm(forms.ModelForm):
+    card = CardChoiceField(label="Outcome or feature that needs the team")
+
+    class Meta:
+        model = TeamDependency
+        fields = ["team", "description", "status", "due_date"]
+        widgets = {
+            "due_date": DATE_WIDGET,
+            "description": forms.TextInput(
+                attrs={"placeholder": "What is needed from them"}
+            ),
+        }
+
+    def __init__(self, *args: Any, roadmap: Roadmap | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, Any]] = [("", "Choose…")]
+        if roadmap is not None:
+            outcomes = Outcome.objects.alive().filter(roadmap=roadmap)
+            features = Feature.objects.alive().filter(roadmap=roadmap)
+            choices.append(
+                (
+                    "Outcomes",
+                    [
+                        (f"outcome-{pk}", t)
+                        for pk, t in outcomes.values_list("pk", "title")
+                    ],
+                )
+            )
+            choices.append(
+                (
+                    "Features",
+                    [
+                        (f"feature-{pk}", t)
+                        for pk, t in features.values_list("pk", "title")
+                    ],
+                )
+            )
+        cast("forms.ChoiceField", self.fields["card"]).choices = choices
+        team = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team.empty_label = "Choose a team"
+        self.order_fields(["card", "team", "description", "status", "due_date"])
+        self.roadmap = roadmap
+
+    def clean_card(self) -> str:
+        value = self.cleaned_data["card"]
+        kind, _, pk = value.partition("-")
+        if kind == "outcome":
+            self.instance.outcome_id, self.instance.feature_id = int(pk), None
+        else:
+            self.instance.feature_id, self.instance.outcome_id = int(pk), None
+        return value
+
+
+class AssumptionForm(VersionedFormMixin, forms.ModelForm):
+    """A key challenge written as an assumption to test, and how sure we are."""
+
+    class Meta:
+        model = Challenge
+        fields = ["is_assumption", "confidence"]
+        widgets = {"confidence": forms.NumberInput(attrs={"min": 0, "max": 100})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        confidence = cast("forms.IntegerField", self.fields["confidence"])
+        confidence.max_value = 100
+        confidence.validators.append(MaxValueValidator(100))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if (
+            self.cleaned_data.get("is_assumption")
+            and self.cleaned_data.get("confidence") is None
+            and "confidence" not in self.errors
+        ):
+            self.add_error("confidence", "Say how confident the team is, 0 to 100 %.")
+        return self.cleaned_data
+
+
+LINK_SCHEMES = ("http://", "https://")
+
+
+class MeasurementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        value = obj.metric.format(obj.value)
+        return f"{obj.metric.name}: {value} on {obj.date:%d %b %Y}"
+
+
+class RequestChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        who = obj.account or obj.get_source_display()
+        return f"{who}: {obj.text[:80]}"
+
+
+class EvidenceForm(forms.ModelForm):
+    """One piece of evidence: a note, a link, a measurement or a request."""
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "kind",
+            "effect",
+            "note",
+            "url",
+            "measurement",
+            "insight",
+            "observed_on",
+        ]
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "url": forms.TextInput(attrs={"inputmode": "url"}),
+            "observed_on": DATE_WIDGET,
+        }
+        labels = {"kind": "Kind of evidence", "effect": "It"}
+        # Checked by clean_url: a URL field would quietly put "http://" in
+        # front of anything, and accept ftp:// too.
+        field_classes = {"url": forms.CharField}
+
+    def __init__(
+        self, *args: Any, product: Product, measurements: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        self.fields["observed_on"].initial = self.today
+        self.fields["measurement"] = MeasurementChoiceField(
+            queryset=measurements,
+            required=False,
+            empty_label="No measurement",
+            label="Measurement",
+        )
+        self.fields["insight"] = RequestChoiceField(
+            queryset=Insight.objects.filter(product=product).order_by(
+                "-created_at", "-id"
+            ),
+            required=False,
+            empty_label="No customer request",
+            label="Customer request",
+        )
+        self.fields["url"].help_text = "http:// or https:// only."
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data.get("url", "").strip()
+        if url and not url.lower().startswith(LINK_SCHEMES):
+            raise forms.ValidationError(
+                "Only web links (http:// or https://) are accepted."
+            )
+        if url:
+            forms.URLField(assume_scheme="https").clean(url)
+        return url
+
+    def clean_observed_on(self) -> dt.date:
+        day = self.cleaned_data["observed_on"]
+        if day > self.today:
+            raise forms.ValidationError("Evidence cannot be from the future.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        kind = self.cleaned_data.get("kind")
+        needs = {
+            Evidence.Kind.NOTE: ("note", "Write what was learned."),
+            Evidence.Kind.LINK: ("url", "Give the link."),
+            Evidence.Kind.MEASUREMENT: ("measurement", "Choose the measurement."),
+            Evidence.Kind.REQUEST: ("insight", "Choose the customer request."),
+        }
+        if kind in needs:
+            name, message = needs[kind]
+            if not self.cleaned_data.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        return self.cleaned_data
+
+
+class StaleDaysForm(VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Roadmap
+        fields = ["assumption_stale_days"]
+        labels = {"assumption_stale_days": "Stale after (days without evidence)"}
+        widgets = {
+            "assumption_stale_days": forms.NumberInput(attrs={"min": 1, "max": 365})
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast("forms.IntegerField", self.fields["assumption_stale_days"])
+        field.help_text = ""
+        field.min_value, field.max_value = 1, 365
+        field.validators += [MinValueValidator(1), MaxValueValidator(365)]
+
+
+class DependencyFilterForm(forms.Form):
+    """The dependency view's filters, kept in the URL."""
+
+    team = forms.TypedChoiceField(
+        label="Team", required=False, coerce=int, empty_value=None
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("open", "Open (not done)"),
+            *TeamDependency.Status.choices,
+        ],
+    )
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+
+    def offer_teams(self, teams: list[tuple[int, str]]) -> None:
+        cast("forms.ChoiceField", self.fields["team"]).choices = [
+            ("", "Every team"),
+            *teams,
+        ]
+
+    def valid(self) -> dict[str, Any]:
+        if self.is_valid():
+            return self.cleaned_data
+        return {
+            name: self.cleaned_data.get(name)
+            for name in ("team", "status", "overdue")
+            if name not in self.errors
+        }

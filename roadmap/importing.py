@@ -39,10 +39,14 @@ from roadmap.models import (
     Challenge,
     ChallengeStatus,
     DependencyStatus,
+    Evidence,
+    EvidenceEffect,
+    EvidenceKind,
     Feature,
     FeatureEffort,
     FeatureImpact,
     FeatureStage,
+    Insight,
     Outcome,
     OutcomeCategory,
     OutcomeConfidence,
@@ -52,6 +56,7 @@ from roadmap.models import (
     ScoreMethod,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
 )
 from roadmap.schemas import PLAN_SCHEMA_VERSION, PlanDoc
@@ -314,6 +319,19 @@ def check_plan(doc: PlanDoc) -> list[str]:
             f"{path}.impact_key_result", f.impact_key_result, key_results, "key result"
         )
 
+    metrics_keys = {m.key for m in doc.metrics}
+    for index, c in enumerate(doc.board.challenges):
+        for at, e in enumerate(c.evidence):
+            path = f"board.challenges[{index}].evidence[{at}]"
+            check.choice(f"{path}.kind", e.kind, EvidenceKind.values)
+            check.choice(f"{path}.effect", e.effect, EvidenceEffect.values)
+            if e.url and not e.url.lower().startswith(("http://", "https://")):
+                check.add(f"{path}.url", "must be an http:// or https:// link")
+            if e.kind == EvidenceKind.LINK and not e.url:
+                check.add(f"{path}.url", "a link needs its address")
+            if e.metric is not None and e.metric not in metrics_keys:
+                check.add(f"{path}.metric", f'no metric has the key "{e.metric}"')
+
     for index, d in enumerate(doc.dependencies):
         path = f"dependencies[{index}]"
         check.ref(f"{path}.team", d.team, teams, "team")
@@ -485,6 +503,11 @@ class Comparison:
             data["teams"] = sorted(self.doc_team_names[t] for t in item.teams)
         if kind == "features" and item.team is not None:
             data["team"] = self.doc_team_names[item.team]
+        if kind == "challenges":
+            for evidence in data["evidence"]:
+                if evidence["metric"] is not None:
+                    old_key = self.matches["metrics"].old_key.get(evidence["metric"])
+                    evidence["metric"] = old_key or f"new {evidence['metric']}"
         return data
 
     def plain(self, kind: str, item: Any) -> dict[str, Any]:
@@ -672,12 +695,14 @@ def plan_changes(doc: PlanDoc, product: Product | None) -> PlanChanges:
 
 def dependency_signature(
     dependency: Any, team_names: dict[str, str], card: str
-) -> tuple[str, str, str, str]:
+) -> tuple[Any, ...]:
     return (
         team_names[dependency.team],
         card,
         dependency.description,
         dependency.status,
+        dependency.note,
+        dependency.due_date,
     )
 
 
@@ -909,6 +934,9 @@ class Importer:
             "target_capability",
         ):
             setattr(roadmap, name, getattr(settings, name))
+        if roadmap.assumption_stale_days != doc.board.assumption_stale_days:
+            roadmap.assumption_stale_days = doc.board.assumption_stale_days
+            bump(roadmap)
         if self.changes.horizons_changed:
             bump(roadmap)
         roadmap.save()
@@ -998,8 +1026,12 @@ class Importer:
                 "description": c.description,
                 "status": c.status,
                 "outcome_id": self.ref("outcomes", c.outcome),
+                "is_assumption": c.is_assumption,
+                "confidence": c.confidence,
+                "assumed_on": c.assumed_on,
             },
         )
+        self.import_evidence()
         self.import_success_metrics(card)
         self.upsert(
             "features",
@@ -1118,6 +1150,119 @@ class Importer:
             every_plan_changed()
             existing = {t.name: t.pk for t in Team.objects.filter(name__in=names)}
         self.ids["teams"] = {t.key: existing[t.name] for t in self.doc.teams}
+        self.import_capacities()
+
+    def import_capacities(self) -> None:
+        """Set what the product counts on from each team named with a capacity."""
+        fields = ("current_capacity", "soon_capacity", "future_capacity")
+        rows = {c.team_id: c for c in TeamCapacity.objects.filter(product=self.product)}
+        creates, updates = [], []
+        for t in self.doc.teams:
+            team_id = self.ids["teams"][t.key]
+            values = {name: getattr(t, name) for name in fields}
+            row = rows.get(team_id)
+            if row is None:
+                if any(v is not None for v in values.values()):
+                    creates.append(
+                        TeamCapacity(product=self.product, team_id=team_id, **values)
+                    )
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                bump(row)
+                updates.append(row)
+        TeamCapacity.objects.bulk_create(creates)
+        if updates:
+            TeamCapacity.objects.bulk_update(updates, [*fields, "version"])
+
+    def import_evidence(self) -> None:
+        """Replace a challenge's evidence where the document's differs."""
+        challenge_ids = self.ids["challenges"]
+        metric_ids = self.ids.get("metrics", {})
+        wanted_keys = list(self.doc.board.challenges)
+        measurements: dict[tuple[int | None, dt.date | None], int] = {
+            (m.metric_id, m.date): m.pk
+            for m in Measurement.objects.filter(
+                metric__product=self.product,
+                date__in={
+                    e.measured_on
+                    for c in wanted_keys
+                    for e in c.evidence
+                    if e.measured_on
+                },
+            ).order_by("-id")
+        }
+        requests = {
+            text: pk
+            for pk, text in Insight.objects.filter(
+                product=self.product,
+                text__in={
+                    e.request for c in wanted_keys for e in c.evidence if e.request
+                },
+            )
+            .order_by("-id")
+            .values_list("pk", "text")
+        }
+        # A request the product does not have yet (a plan imported as a new
+        # product) comes along as a customer's request, so the evidence keeps
+        # pointing at the words it was about.
+        missing = sorted(
+            {e.request for c in wanted_keys for e in c.evidence if e.request}
+            - set(requests)
+        )
+        for insight in Insight.objects.bulk_create(
+            Insight(product=self.product, source=Insight.Source.CUSTOMER, text=text)
+            for text in missing
+        ):
+            requests[insight.text] = insight.pk
+        old: dict[int, list[Evidence]] = defaultdict(list)
+        for item in Evidence.objects.filter(
+            challenge_id__in=challenge_ids.values()
+        ).order_by("observed_on", "id"):
+            old[item.challenge_id].append(item)
+
+        def signature(e: Evidence) -> tuple[Any, ...]:
+            return (
+                e.kind,
+                e.effect,
+                e.note,
+                e.url,
+                e.observed_on,
+                e.measurement_id,
+                e.insight_id,
+            )
+
+        replace: list[int] = []
+        creates: list[Evidence] = []
+        for c in wanted_keys:
+            pk = challenge_ids[c.key]
+            wanted = []
+            for e in c.evidence:
+                metric_id = metric_ids.get(e.metric) if e.metric else None
+                measurement_id = measurements.get((metric_id, e.measured_on))
+                insight_id = requests.get(e.request) if e.request else None
+                kind, note = e.kind, e.note
+                if kind == EvidenceKind.MEASUREMENT and measurement_id is None:
+                    kind = EvidenceKind.NOTE
+                    note = note or f"Measurement on {e.measured_on}"
+                wanted.append(
+                    Evidence(
+                        challenge_id=pk,
+                        kind=kind,
+                        effect=e.effect,
+                        note=note,
+                        url=e.url,
+                        observed_on=e.learned_on,
+                        measurement_id=measurement_id,
+                        insight_id=insight_id,
+                    )
+                )
+            if [signature(e) for e in old[pk]] != [signature(e) for e in wanted]:
+                replace.append(pk)
+                creates += wanted
+        if replace:
+            Evidence.objects.filter(challenge_id__in=replace).delete()
+            Evidence.objects.bulk_create(creates, batch_size=1000)
 
     def import_metrics(self) -> None:
         metrics = self.doc.metrics
@@ -1288,13 +1433,23 @@ class Importer:
                 feature_id=self.ref("features", d.feature),
                 description=d.description,
                 status=d.status,
+                note=d.note,
+                due_date=d.due_date,
             )
             for d in self.doc.dependencies
         ]
         old = list(TeamDependency.objects.filter(pk__in=old_ids).order_by("id"))
 
         def signature(d: TeamDependency) -> tuple[Any, ...]:
-            return (d.team_id, d.outcome_id, d.feature_id, d.description, d.status)
+            return (
+                d.team_id,
+                d.outcome_id,
+                d.feature_id,
+                d.description,
+                d.status,
+                d.note,
+                d.due_date,
+            )
 
         if [signature(d) for d in old] == [signature(d) for d in wanted]:
             return

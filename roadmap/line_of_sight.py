@@ -20,13 +20,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import KeyResult, Metric
+from roadmap.assumptions import DEFAULT_STALE_DAYS, freshness
 from roadmap.models import (
     HORIZON_VALUES,
+    Challenge,
+    DependencyStatus,
     Feature,
     Horizon,
     Outcome,
     Roadmap,
     SuccessMetric,
+    TeamDependency,
 )
 from strategy.models import Goal, Product, Theme
 
@@ -54,6 +58,8 @@ class GapKind(models.TextChoices):
         "key_result_not_measured",
         "Key result has no recent measurement",
     )
+    DEPENDENCY_BLOCKED = "dependency_blocked", "Blocked dependency"
+    ASSUMPTION_STALE = "assumption_stale", "Assumption going stale"
 
 
 FIX_LABELS = {
@@ -63,6 +69,8 @@ FIX_LABELS = {
     GapKind.OUTCOME_WITHOUT_SUCCESS_METRIC: "Add a success metric on the roadmap",
     GapKind.FEATURE_WITHOUT_OUTCOME: "Link it to an outcome on the roadmap",
     GapKind.KEY_RESULT_NOT_MEASURED: "Record a measurement",
+    GapKind.DEPENDENCY_BLOCKED: "Unblock it with the team",
+    GapKind.ASSUMPTION_STALE: "Add new evidence",
 }
 
 
@@ -174,6 +182,9 @@ def build_line_of_sight(
     features: Sequence[Feature],
     horizon_labels: dict[str, str],
     today: dt.date,
+    blocked_dependencies: Iterable[TeamDependency] = (),
+    assumptions: Iterable[Challenge] = (),
+    stale_days: int = DEFAULT_STALE_DAYS,
 ) -> LineOfSight:
     """Assemble the tree and find its gaps; no queries are made here.
 
@@ -189,7 +200,13 @@ def build_line_of_sight(
     - a live outcome with no success metric;
     - a live feature whose outcome is empty or not live;
     - an in-flight key result (started, not yet due) whose metric has no
-      measurement within two review periods.
+      measurement within two review periods;
+    - a blocked dependency of a live outcome or feature on another team;
+    - an assumption (a key challenge to test, annotated with
+      `latest_evidence`) going stale by `roadmap.assumptions.freshness`.
+
+    The last two are listed as gaps but leave the score alone: they say
+    where the plan is at risk, not that it is badly linked.
 
     The alignment score counts each item of the tree once: every active goal,
     live outcome and live feature, and every key result that belongs to an
@@ -317,6 +334,34 @@ def build_line_of_sight(
             )
         )
         gaps.append(Gap(GapKind.KEY_RESULT_NOT_MEASURED, kr, kr.statement, anchor))
+    for dependency in blocked_dependencies:
+        card_kind = dependency.card_kind
+        card = dependency.card
+        gaps.append(
+            Gap(
+                GapKind.DEPENDENCY_BLOCKED,
+                dependency,
+                f"{card.title if card else ''} waits on {dependency.team.name}",
+                f"line-of-sight-{card_kind}-{card.pk if card else ''}",
+            )
+        )
+    for challenge in assumptions:
+        fresh = freshness(
+            confidence=challenge.confidence,
+            last_evidence_on=getattr(challenge, "latest_evidence", None)
+            or challenge.assumed_on,
+            today=today,
+            stale_days=stale_days,
+        )
+        if fresh.is_stale:
+            anchor = (
+                f"line-of-sight-outcome-{challenge.outcome_id}"
+                if challenge.outcome_id in outcome_ids
+                else "gaps"
+            )
+            gaps.append(
+                Gap(GapKind.ASSUMPTION_STALE, challenge, challenge.title, anchor)
+            )
     gaps.sort(key=lambda gap: list(GapKind).index(gap.kind))
 
     item_count = (
@@ -365,6 +410,21 @@ def load_line_of_sight(
         else dict(Horizon.choices)
     )
     live_outcomes = Outcome.objects.alive().exclude(status=Outcome.Status.DROPPED)
+    blocked = (
+        TeamDependency.objects.for_roadmap(roadmap.pk)
+        .filter(status=DependencyStatus.BLOCKED)
+        .for_list()
+        if roadmap
+        else []
+    )
+    assumptions = (
+        Challenge.objects.alive()
+        .filter(roadmap=roadmap, is_assumption=True)
+        .annotate(latest_evidence=models.Max("evidence__observed_on"))
+        .order_by("position", "id")
+        if roadmap
+        else []
+    )
     return build_line_of_sight(
         themes=list(product.themes.all()),
         goals=list(product.goals.active()),
@@ -384,6 +444,9 @@ def load_line_of_sight(
         ),
         horizon_labels=horizon_labels,
         today=today or timezone.localdate(),
+        blocked_dependencies=blocked,
+        assumptions=assumptions,
+        stale_days=roadmap.assumption_stale_days if roadmap else DEFAULT_STALE_DAYS,
     )
 
 
@@ -402,6 +465,11 @@ def fix_url(gap: Gap, product: Product) -> str:
             return f"{board}?card=feature-{gap.item.pk}#feature-{gap.item.pk}"
         case GapKind.KEY_RESULT_NOT_MEASURED:
             return reverse("metrics:keyresult_detail", args=[product.slug, gap.item.pk])
+        case GapKind.DEPENDENCY_BLOCKED:
+            dependencies = reverse("roadmap:dependencies", args=[product.slug])
+            return f"{dependencies}?status=blocked#dependency-{gap.item.pk}"
+        case GapKind.ASSUMPTION_STALE:
+            return reverse("roadmap:assumption", args=[product.slug, gap.item.pk])
     raise ValueError(gap.kind)
 
 

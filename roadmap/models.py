@@ -19,7 +19,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.models import KeyResult
+from metrics.models import KeyResult, Measurement
 from strategy.models import Goal, Product
 
 if TYPE_CHECKING:
@@ -113,11 +113,21 @@ class Roadmap(models.Model):
     target_optimisation = models.PositiveSmallIntegerField(null=True, blank=True)
     target_innovation = models.PositiveSmallIntegerField(null=True, blank=True)
     target_capability = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An assumption with no evidence for this many days is going stale.
+    assumption_stale_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Days without new evidence after which an assumption goes stale.",
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(assumption_stale_days__gte=1)
+                & Q(assumption_stale_days__lte=365),
+                name="roadmap_assumption_stale_days_range",
+            ),
             models.CheckConstraint(
                 condition=Q(current_label__regex=r"\S")
                 & Q(soon_label__regex=r"\S")
@@ -222,8 +232,11 @@ class Roadmap(models.Model):
 
 
 class Team(models.Model):
+    """A team; shared by every product that counts on it."""
+
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -235,6 +248,39 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TeamCapacity(models.Model):
+    """What one product's plan may count on from a team, per horizon.
+
+    Capacity belongs to a product, not to the team: a team shared by two
+    products gives each a share of its time, each product's editors set
+    their own share (and only they may change their plan), and a team's
+    load is counted against the share of the plan it is in.
+    """
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="team_capacities"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="capacities")
+    # Features the team can take on in each horizon; empty: not set.
+    current_capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+    soon_capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+    future_capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "team"], name="teamcapacity_one_per_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.product}"
+
+    def capacity(self, horizon: str) -> int | None:
+        return getattr(self, f"{horizon}_capacity")
 
 
 class CardQuerySet(models.QuerySet):
@@ -532,6 +578,17 @@ class Challenge(TitledCard):
         related_name="challenges",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    # A challenge written as an assumption to test, e.g. "Users will upload
+    # wardrobe photos", with how sure the team is that it holds.
+    is_assumption = models.BooleanField("An assumption to test", default=False)
+    confidence = models.PositiveSmallIntegerField(
+        "Confidence (%)",
+        null=True,
+        blank=True,
+        help_text="How sure the team is that the assumption holds, 0-100 %.",
+    )
+    # When it became an assumption: its age counts from here until evidence.
+    assumed_on = models.DateField(null=True, blank=True)
 
     objects: ClassVar = ChallengeQuerySet.as_manager()
 
@@ -541,6 +598,10 @@ class Challenge(TitledCard):
             models.CheckConstraint(
                 condition=Q(status__in=ChallengeStatus.values),
                 name="challenge_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__lte=100),
+                name="challenge_confidence_percent",
             ),
         ]
 
@@ -670,7 +731,42 @@ class Feature(EstimatedCard):
 class DependencyStatus(models.TextChoices):
     NEEDED = "needed", "Needed"
     AGREED = "agreed", "Agreed"
+    BLOCKED = "blocked", "Blocked"
     DONE = "done", "Done"
+
+
+class TeamDependencyQuerySet(models.QuerySet["TeamDependency"]):
+    def for_roadmap(self, roadmap_id: int) -> Self:
+        """Dependencies of the roadmap's live cards."""
+        return self.filter(
+            Q(outcome__roadmap_id=roadmap_id, outcome__deleted_at__isnull=True)
+            | Q(feature__roadmap_id=roadmap_id, feature__deleted_at__isnull=True)
+        )
+
+    def open(self) -> Self:
+        return self.exclude(status=DependencyStatus.DONE)
+
+    def for_list(self) -> Self:
+        return (
+            self.select_related("team", "outcome", "feature")
+            .only(
+                "id",
+                "version",
+                "status",
+                "description",
+                "note",
+                "due_date",
+                "team__id",
+                "team__name",
+                "outcome__id",
+                "outcome__title",
+                "outcome__horizon",
+                "feature__id",
+                "feature__title",
+                "feature__horizon",
+            )
+            .order_by("due_date", "id")
+        )
 
 
 class TeamDependency(models.Model):
@@ -697,6 +793,14 @@ class TeamDependency(models.Model):
     )
     description = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.NEEDED)
+    note = models.CharField(
+        max_length=500, blank=True, help_text="Where it stands, e.g. why it is blocked."
+    )
+    due_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar = TeamDependencyQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "team dependencies"
@@ -714,6 +818,21 @@ class TeamDependency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome or self.feature} needs {self.team}"
+
+    @property
+    def card(self) -> Outcome | Feature | None:
+        return self.outcome or self.feature
+
+    @property
+    def card_kind(self) -> str:
+        return "outcome" if self.outcome_id else "feature"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return (
+            self.due_date is not None
+            and self.due_date < today
+            and self.status != DependencyStatus.DONE
+        )
 
 
 class InsightSource(models.TextChoices):
@@ -779,6 +898,76 @@ class Insight(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class EvidenceKind(models.TextChoices):
+    NOTE = "note", "Note"
+    LINK = "link", "Link"
+    MEASUREMENT = "measurement", "Measurement"
+    REQUEST = "request", "Customer request"
+
+
+class EvidenceEffect(models.TextChoices):
+    SUPPORTS = "supports", "Supports it"
+    WEAKENS = "weakens", "Weakens it"
+
+
+class Evidence(models.Model):
+    """Something learned about an assumption: a note, link, value or request."""
+
+    Kind = EvidenceKind
+    Effect = EvidenceEffect
+
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="evidence"
+    )
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.NOTE)
+    effect = models.CharField(max_length=8, choices=Effect, default=Effect.SUPPORTS)
+    note = models.TextField(blank=True)
+    url = models.URLField("Link", max_length=500, blank=True)
+    measurement = models.ForeignKey(
+        Measurement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    insight = models.ForeignKey(
+        Insight,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name="customer request",
+    )
+    observed_on = models.DateField("Learned on")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["-observed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(effect__in=EvidenceEffect.values),
+                name="evidence_effect_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="link")
+                | Q(url__startswith="http://")
+                | Q(url__startswith="https://"),
+                name="evidence_link_is_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.note or self.url or self.get_kind_display()
+        return f"{self.get_effect_display()}: {what}"[:120]
 
 
 class ShareLinkQuerySet(models.QuerySet["ShareLink"]):

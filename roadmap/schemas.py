@@ -234,6 +234,8 @@ Text80 = Annotated[str, Field(max_length=80, pattern=r"^[^\x00]*$")]
 Text100 = Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")]
 Text200 = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 Text300 = Annotated[str, Field(max_length=300, pattern=r"^[^\x00]*$")]
+Text500 = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
+Capacity = Annotated[int | None, Field(default=None, ge=0, le=999)]
 
 
 class PlanSchema(BaseModel):
@@ -266,6 +268,10 @@ class TeamPlan(PlanSchema):
     key: Key
     name: Text100
     description: PlanText = ""
+    # What this product counts on from the team, per horizon (features).
+    current_capacity: Capacity = None
+    soon_capacity: Capacity = None
+    future_capacity: Capacity = None
 
 
 class ThemePlan(PlanSchema):
@@ -360,11 +366,33 @@ class OutcomePlan(CardPlan):
     effort_weeks: Value | None = Field(default=None, gt=0, le=999_999)
 
 
+class EvidencePlan(PlanSchema):
+    """Evidence for or against an assumption.
+
+    A measurement is named by its metric and date; a customer request by its
+    words (requests are not part of the plan: an import links the product's
+    request with those words, or logs them as a customer's request).
+    """
+
+    kind: str = "note"
+    effect: str = "supports"
+    note: PlanText = ""
+    url: Text500 = ""
+    learned_on: dt.date
+    metric: Key | None = None
+    measured_on: dt.date | None = None
+    request: PlanText = ""
+
+
 class ChallengePlan(CardPlan):
     title: Text200
     description: PlanText = ""
     status: str = "open"
     outcome: Key | None = None
+    is_assumption: bool = False
+    confidence: int | None = Field(default=None, ge=0, le=100)
+    assumed_on: dt.date | None = None
+    evidence: list[EvidencePlan] = []
 
 
 class SuccessMetricPlan(CardPlan):
@@ -405,6 +433,7 @@ class BoardPlan(PlanSchema):
     prioritisation: PrioritisationPlan = PrioritisationPlan()
     horizons: list[HorizonPlan] = []
     review_cadence: str = "monthly"
+    assumption_stale_days: int = Field(default=30, ge=1, le=365)
     outcomes: list[OutcomePlan] = []
     challenges: list[ChallengePlan] = []
     success_metrics: list[SuccessMetricPlan] = []
@@ -417,6 +446,8 @@ class DependencyPlan(PlanSchema):
     feature: Key | None = None
     description: Text300 = ""
     status: str = "needed"
+    note: Text500 = ""
+    due_date: dt.date | None = None
 
 
 class PlanDoc(PlanSchema):

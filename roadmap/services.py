@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from metrics.models import KeyResult, Metric
 from roadmap.models import (
     CLOSED_OUTCOME_STATUSES,
     Challenge,
+    Evidence,
     Feature,
     FeatureStage,
     Insight,
@@ -29,6 +30,7 @@ from roadmap.models import (
     Roadmap,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
 )
 from roadmap.notifications import notify_requesters
@@ -714,5 +716,272 @@ def prioritisation_settings_update(
         item=roadmap,
         version=version,
         values=values,
+        actor=actor,
+    )
+
+
+# Teams, dependencies and assumptions -----------------------------------------
+
+
+def products_naming_team(team: Team) -> list[int]:
+    """The ids of every product whose plan names the team."""
+    condition = (
+        Q(team_capacities__team=team)
+        | Q(roadmap__outcomes__teams=team)
+        | Q(roadmap__features__team=team)
+        | Q(roadmap__outcomes__dependencies__team=team)
+        | Q(roadmap__features__dependencies__team=team)
+    )
+    return sorted(set(Product.objects.filter(condition).values_list("pk", flat=True)))
+
+
+def _team_entry(
+    *,
+    product_id: int,
+    roadmap_id: int | None,
+    actor: Any,
+    action: str,
+    team: Team,
+    field: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> HistoryEntry:
+    """A team's change, kept in the history of a product's roadmap."""
+    return history.entry(
+        product_id=product_id,
+        actor=actor,
+        action=action,
+        kind=ItemKind.ROADMAP,
+        item_id=roadmap_id,
+        title=f"Team “{team.name}”",
+        field=field,
+        before=before,
+        after=after,
+    )
+
+
+@transaction.atomic
+def team_add(*, product: Product, name: str, actor: Any) -> tuple[Team, bool]:
+    """Put a team on the product's plan: a new one, or one another product has.
+
+    Teams are shared by name: an existing team (any case) is reused, so the
+    product counts on the same team as the others. Return the team and
+    whether it was new to this product.
+    """
+    roadmap = roadmap_for_write(product)
+    plan_changed(product.pk)
+    name = name.strip()
+    team = Team.objects.filter(name__iexact=name).first()
+    created = team is None
+    if team is None:
+        team = Team.objects.create(name=name)
+    _, added = TeamCapacity.objects.get_or_create(product=product, team=team)
+    if added:
+        _team_entry(
+            product_id=product.pk,
+            roadmap_id=roadmap.pk,
+            actor=actor,
+            action=HistoryAction.CREATED if created else HistoryAction.LINKED,
+            team=team,
+            field="" if created else "teams",
+            after={"title": team.name},
+        ).save()
+    return team, added
+
+
+class TeamShared(Exception):
+    """The team is on the plan of a product the person may not change."""
+
+
+@transaction.atomic
+def team_rename(
+    *, team: Team, version: int, name: str, actor: Any, editable: set[int] | None
+) -> list[int]:
+    """Rename a team on every plan that names it; return those products' ids.
+
+    `editable`: the products the actor may change (None: all). A team on
+    another product's plan is renamed only by someone who may change that
+    plan too, since its board shows the new name.
+    """
+    products = products_naming_team(team)
+    if editable is not None and not set(products) <= editable:
+        raise TeamShared(team)
+    for product_id in products:
+        plan_changed(product_id)
+    old = Team.objects.filter(pk=team.pk).values_list("name", flat=True).first()
+    update_if_version(team, version=version, values={"name": name.strip()})
+    roadmaps = dict(
+        Roadmap.objects.filter(product_id__in=products).values_list("product_id", "pk")
+    )
+    if old != team.name:
+        history.record_all(
+            _team_entry(
+                product_id=product_id,
+                roadmap_id=roadmaps.get(product_id),
+                actor=actor,
+                action=HistoryAction.UPDATED,
+                team=team,
+                field="name",
+                before=old,
+                after=team.name,
+            )
+            for product_id in products
+        )
+    return products
+
+
+CAPACITY_FIELDS = ("current_capacity", "soon_capacity", "future_capacity")
+
+
+@transaction.atomic
+def team_capacity_update(
+    *,
+    product: Product,
+    capacity: TeamCapacity,
+    version: int | None,
+    values: Mapping[str, int | None],
+    actor: Any,
+) -> TeamCapacity:
+    """Set what the product counts on from a team per horizon.
+
+    A team named on the plan without a capacity yet has no row: the first
+    save creates it (`version` None); later saves carry its version.
+    """
+    roadmap = roadmap_for_write(product)
+    plan_changed(product.pk)
+    if capacity.pk is None:
+        existing = TeamCapacity.objects.filter(
+            product=product, team_id=capacity.team_id
+        ).first()
+        if existing is not None:
+            raise StaleVersion(existing)
+        before = dict.fromkeys(CAPACITY_FIELDS)
+        for name, value in values.items():
+            setattr(capacity, name, value)
+        capacity.product = product
+        capacity.save()
+    else:
+        before = {name: getattr(history.saved(capacity), name) for name in values}
+        update_if_version(capacity, version=version or 0, values=values)
+    history.record_all(
+        _team_entry(
+            product_id=product.pk,
+            roadmap_id=roadmap.pk,
+            actor=actor,
+            action=HistoryAction.UPDATED,
+            team=capacity.team,
+            field=name,
+            before=before[name],
+            after=value,
+        )
+        for name, value in values.items()
+        if before[name] != value
+    )
+    return capacity
+
+
+@transaction.atomic
+def dependency_create(
+    *, product: Product, dependency: TeamDependency, actor: Any
+) -> TeamDependency:
+    """Record that an outcome or a feature needs work from a team."""
+    plan_changed(product.pk)
+    dependency.save()
+    card = dependency.card
+    history.record_created(
+        product_id=product.pk,
+        actor=actor,
+        item=dependency,
+        kind=ItemKind.DEPENDENCY,
+        after={
+            "team": as_json(dependency.team),
+            "status": dependency.status,
+            "description": dependency.description,
+        },
+        parent=(CARD_TYPES[dependency.card_kind], card.pk if card else None),
+    )
+    return dependency
+
+
+@transaction.atomic
+def dependency_update(
+    *,
+    product: Product,
+    dependency: TeamDependency,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any,
+) -> int:
+    """Save a dependency's status, note and due date; return the revision."""
+    return history.update_recorded(
+        product_id=product.pk,
+        kind=ItemKind.DEPENDENCY,
+        item=dependency,
+        version=version,
+        values=values,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def assumption_update(
+    *,
+    product: Product,
+    challenge: Challenge,
+    version: int,
+    values: Mapping[str, Any],
+    actor: Any,
+    today: Any,
+) -> int:
+    """Mark a challenge as an assumption to test (or not), with a confidence."""
+    values = dict(values)
+    if values.get("is_assumption") and challenge.assumed_on is None:
+        values["assumed_on"] = today
+    return history.update_recorded(
+        product_id=product.pk,
+        kind=ItemKind.CHALLENGE,
+        item=challenge,
+        version=version,
+        values=values,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def evidence_add(
+    *, product: Product, challenge: Challenge, evidence: Evidence, actor: Any
+) -> Evidence:
+    """Add evidence for or against an assumption; its confidence is fresh again."""
+    plan_changed(product.pk)
+    evidence.challenge = challenge
+    evidence.author = actor if getattr(actor, "is_authenticated", False) else None
+    evidence.save()
+    history.record(
+        product_id=product.pk,
+        actor=actor,
+        action=HistoryAction.UPDATED,
+        kind=ItemKind.CHALLENGE,
+        item=challenge,
+        field="evidence",
+        after={
+            "kind": evidence.kind,
+            "effect": evidence.effect,
+            "note": evidence.note,
+            "link": evidence.url,
+            "learned_on": evidence.observed_on,
+        },
+    )
+    return evidence
+
+
+@transaction.atomic
+def stale_days_update(*, roadmap: Roadmap, version: int, days: int, actor: Any) -> int:
+    """Set after how many days without evidence an assumption goes stale."""
+    return history.update_recorded(
+        product_id=roadmap.product_id,
+        kind=ItemKind.ROADMAP,
+        item=roadmap,
+        version=version,
+        values={"assumption_stale_days": days},
         actor=actor,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from roadmap.views import (
+    assumptions,
     board,
     cards,
     done,
@@ -18,6 +19,7 @@ from roadmap.views import (
     snapshots,
     soon,
     start,
+    teams,
 )
 
 
@@ -113,6 +115,37 @@ urlpatterns = [
         "prioritise/<item:kind>/<int:pk>/",
         prioritise.estimate_save,
         name="estimate_save",
+    ),
+    path(
+        "roadmap/challenge/<int:pk>/assumption/",
+        assumptions.assumption,
+        name="assumption",
+    ),
+    path(
+        "roadmap/challenge/<int:pk>/assumption/edit/",
+        assumptions.assumption_update,
+        name="assumption_update",
+    ),
+    path(
+        "roadmap/challenge/<int:pk>/assumption/evidence/",
+        assumptions.evidence_add,
+        name="evidence_add",
+    ),
+    path(
+        "roadmap/challenge/<int:pk>/assumption/settings/",
+        assumptions.assumption_settings,
+        name="assumption_settings",
+    ),
+    path("teams/", teams.teams, name="teams"),
+    path("teams/new/", teams.team_add, name="team_add"),
+    path("teams/<int:pk>/rename/", teams.team_rename, name="team_rename"),
+    path("teams/<int:pk>/capacity/", teams.team_capacity, name="team_capacity"),
+    path("dependencies/", teams.dependencies, name="dependencies"),
+    path("dependencies/new/", teams.dependency_add, name="dependency_add"),
+    path(
+        "dependencies/<int:pk>/edit/",
+        teams.dependency_edit,
+        name="dependency_edit",
     ),
     path("line-of-sight/", line_of_sight.line_of_sight, name="line_of_sight"),
     path("present/", present.present, name="present"),

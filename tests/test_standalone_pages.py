@@ -106,6 +106,7 @@ def world(product, editor):
         ),
         "feature": FeatureFactory(roadmap=roadmap, outcome=outcome),
     }
+    dependency = TeamDependencyFactory(outcome=outcome)
     return {
         "slug": product.slug,
         "theme": theme.pk,
@@ -115,7 +116,9 @@ def world(product, editor):
         "key_result": KeyResult.objects.get(pk=key_result.pk).pk,
         "token": ApiTokenFactory(product=product, created_by=editor).pk,
         "share_link": link.pk,
-        "dependency": TeamDependencyFactory(outcome=outcome).pk,
+        "dependency": dependency.pk,
+        "team": dependency.team_id,
+        "challenge": cards["challenge"].pk,
         "notification": NotificationFactory(recipient=editor, outcome=outcome).pk,
         "outcome": outcome.pk,
         "cards": {kind: card.pk for kind, card in cards.items()},
@@ -164,6 +167,13 @@ PK_OF = {
     "roadmap:share_link_revoke": "share_link",
     "roadmap:snapshot": "snapshot",
     "roadmap:feature_release": "feature",
+    "roadmap:dependency_edit": "dependency",
+    "roadmap:team_rename": "team",
+    "roadmap:team_capacity": "team",
+    "roadmap:assumption": "challenge",
+    "roadmap:assumption_update": "challenge",
+    "roadmap:evidence_add": "challenge",
+    "roadmap:assumption_settings": "challenge",
     "notifications:notification_read": "notification",
 }
 

@@ -111,6 +111,9 @@ def demo_urls(product) -> dict[str, str]:
         outcome__roadmap__product=product
     ).first()
     outcome = dependency.outcome
+    assumption = Challenge.objects.filter(
+        roadmap__product=product, is_assumption=True
+    ).first()
     notification = Notification.objects.create(
         recipient=get_user_model().objects.get(username="pm"),
         product=product,
@@ -166,6 +169,19 @@ def demo_urls(product) -> dict[str, str]:
             kwargs["pk"] = outcome.pk
         if name == "roadmap:dependency_delete":
             kwargs["dependency_pk"] = dependency.pk
+        if name == "roadmap:dependency_add":
+            del kwargs["pk"]
+        if name == "roadmap:dependency_edit":
+            kwargs["pk"] = dependency.pk
+        if name in {"roadmap:team_rename", "roadmap:team_capacity"}:
+            kwargs["pk"] = dependency.team_id
+        if name in {
+            "roadmap:assumption",
+            "roadmap:assumption_update",
+            "roadmap:evidence_add",
+            "roadmap:assumption_settings",
+        }:
+            kwargs["pk"] = assumption.pk
         if name == "notifications:notification_read":
             kwargs["pk"] = notification.pk
         if name == "roadmap:customer_request":

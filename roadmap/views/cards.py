@@ -438,7 +438,7 @@ def card_edit(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpRe
     saved = None
     if kind in ("challenge", "feature"):
         card.version, card.updated_at = before.version, before.updated_at
-        saved = engine.saved_card(card)
+        saved = engine.saved_card(card, roadmap)
     response = _card_response(
         request, product, roadmap, kind, pk, editable=True, card=saved
     )

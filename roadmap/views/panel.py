@@ -7,10 +7,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
@@ -18,6 +19,7 @@ from django_htmx.http import trigger_client_event
 from config.types import HtmxHttpRequest
 from metrics.models import KeyResult
 from roadmap import services
+from roadmap.assumptions import Freshness, freshness
 from roadmap.board import ROW_BY_KIND
 from roadmap.forms import TeamDependencyForm
 from roadmap.models import Insight, Outcome, Roadmap, TeamDependency
@@ -51,6 +53,18 @@ def insights_page(outcome: Outcome, number: int) -> Page:
         .order_by("-created_at", "-id")
     )
     return Paginator(insights, INSIGHTS_PER_PAGE).get_page(number)
+
+
+def assumption_freshness(challenge: Any, roadmap: Roadmap) -> Freshness | None:
+    """How fresh a challenge's assumption is (it carries `latest_evidence`)."""
+    if not challenge.is_assumption:
+        return None
+    return freshness(
+        confidence=challenge.confidence,
+        last_evidence_on=challenge.latest_evidence or challenge.assumed_on,
+        today=timezone.localdate(),
+        stale_days=roadmap.assumption_stale_days,
+    )
 
 
 def render_panel(
@@ -87,7 +101,12 @@ def render_panel(
         "features": list(
             outcome.features.alive().select_related("team").order_by("position")
         ),
-        "challenges": list(outcome.challenges.alive().order_by("position")),
+        "challenges": [
+            (challenge, assumption_freshness(challenge, roadmap))
+            for challenge in outcome.challenges.alive()
+            .annotate(latest_evidence=Max("evidence__observed_on"))
+            .order_by("position")
+        ],
         "teams": list(outcome.teams.all()),
         "dependencies": list(outcome.dependencies.select_related("team")),
         "insights": insights_page(outcome, 1),

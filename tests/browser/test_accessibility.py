@@ -156,6 +156,7 @@ class Site:
     outcome_with_features: int
     released_feature: int
     share_paths: dict[str, str]
+    stale_assumption: int
     held_review: int
     open_review: int
     snapshot: int = 0
@@ -191,6 +192,9 @@ def site() -> Site:
         )
         .order_by("pk")[0]
         .pk,
+        stale_assumption=Challenge.objects.get(
+            roadmap__product=product, title__startswith="Shoppers will open"
+        ).pk,
         share_paths={
             share.link.get_scope_display(): reverse("share_page", args=[share.secret])
             for share in result.shares
@@ -249,6 +253,13 @@ def read_pages(site: Site) -> list[tuple[str, str]]:
         (
             "released feature, before and after",
             site.product(f"roadmap/feature/{site.released_feature}/release/"),
+        ),
+        ("teams", site.product("teams/")),
+        ("dependencies", site.product("dependencies/")),
+        ("blocked dependencies", site.product("dependencies/?status=blocked")),
+        (
+            "assumption",
+            site.product(f"roadmap/challenge/{site.stale_assumption}/assumption/"),
         ),
         ("metrics", metrics),
         ("metric", f"{metrics}{site.metric}/"),

@@ -55,6 +55,8 @@ def page_urls(slug: str, share_secret: str) -> dict[str, str]:
         "prioritise": f"{product}/prioritise/",
         "prioritise outcomes": f"{product}/prioritise/?tab=outcome",
         "released feature": f"{product}/roadmap/feature/{released.pk}/release/",
+        "teams": f"{product}/teams/",
+        "dependencies": f"{product}/dependencies/",
         "present": f"{product}/present/",
         "share management": f"{product}/share/",
         "Soon kit": f"{product}/soon/",

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from roadmap.models import (
     Challenge,
+    Evidence,
     Feature,
     Insight,
     Outcome,
@@ -12,6 +15,7 @@ from roadmap.models import (
     Roadmap,
     SuccessMetric,
     Team,
+    TeamCapacity,
     TeamDependency,
 )
 from tests.metrics.factories import KeyResultFactory
@@ -133,3 +137,21 @@ class ReviewVerdictFactory(factory.django.DjangoModelFactory):
         OutcomeFactory, roadmap=factory.SelfAttribute("..review.roadmap")
     )
     verdict = "keep"
+
+
+class TeamCapacityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamCapacity
+
+    product = factory.SubFactory(ProductFactory)
+    team = factory.SubFactory(TeamFactory)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    challenge = factory.SubFactory(ChallengeFactory, is_assumption=True, confidence=50)
+    kind = Evidence.Kind.NOTE
+    note = "Five of eight interviewees said yes."
+    observed_on = dt.date(2026, 11, 1)

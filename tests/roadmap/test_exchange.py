@@ -56,10 +56,13 @@ from tests.metrics.factories import (
 )
 from tests.roadmap.factories import (
     ChallengeFactory,
+    EvidenceFactory,
     FeatureFactory,
+    InsightFactory,
     OutcomeFactory,
     RoadmapFactory,
     SuccessMetricFactory,
+    TeamCapacityFactory,
     TeamDependencyFactory,
     TeamFactory,
 )
@@ -1067,3 +1070,95 @@ def test_an_unknown_review_cadence_is_reported_by_its_path():
         plan_import(doc=read_plan(json.dumps(data)), slug="cadence-copy")
 
     assert "board.review_cadence" in str(refused.value.problems)
+
+
+# --- Teams, dependencies and assumptions ---------------------------------------
+
+
+def test_a_document_without_capacities_or_assumptions_still_imports():
+    data = document(
+        teams=[{"key": "t-1", "name": "Platform"}],
+        dependencies=[{"team": "t-1", "outcome": "o-1", "status": "agreed"}],
+    )
+    data["board"]["challenges"] = [{"key": "c-1", "title": "Cold start"}]
+
+    product = plan_import(doc=read_plan(json.dumps(data)), slug="imported").product
+
+    challenge = product.roadmap.challenges.get()
+    dependency = TeamDependency.objects.get(outcome__roadmap__product=product)
+    assert (challenge.is_assumption, challenge.confidence) == (False, None)
+    assert (dependency.status, dependency.note, dependency.due_date) == (
+        "agreed",
+        "",
+        None,
+    )
+    assert product.roadmap.assumption_stale_days == 30
+    assert not product.team_capacities.exists()
+
+
+def test_capacities_dependencies_and_assumptions_survive_the_round_trip(product):
+    team = TeamFactory(name="Platform")
+    TeamCapacityFactory(product=product, team=team, soon_capacity=3)
+    outcome = OutcomeFactory(roadmap=product.roadmap, title="Fewer returns")
+    TeamDependencyFactory(
+        team=team,
+        outcome=outcome,
+        status="blocked",
+        note="No one free",
+        due_date=dt.date(2026, 12, 1),
+    )
+    metric = MetricFactory(product=product, name="Returns")
+    measured = MeasurementFactory(metric=metric, date=dt.date(2026, 10, 1))
+    request = InsightFactory(product=product, text="Asked for a size guide.")
+    challenge = ChallengeFactory(
+        roadmap=product.roadmap,
+        outcome=outcome,
+        title="Shoppers read size advice",
+        is_assumption=True,
+        confidence=55,
+        assumed_on=dt.date(2026, 9, 1),
+    )
+    EvidenceFactory(challenge=challenge, kind="link", url="https://example.com/a")
+    EvidenceFactory(challenge=challenge, kind="measurement", measurement=measured)
+    EvidenceFactory(challenge=challenge, kind="request", insight=request, note="")
+    product.roadmap.assumption_stale_days = 45
+    product.roadmap.save()
+
+    doc = plan_document(product)
+    copy = reimported(product, "copy")
+
+    assert doc.teams[0].soon_capacity == 3
+    assert doc.dependencies[0].status == "blocked"
+    assert [e.kind for e in doc.board.challenges[0].evidence] == [
+        "link",
+        "measurement",
+        "request",
+    ]
+    assert comparable(plan_document(copy)) == comparable(doc)
+    copied = Challenge.objects.get(roadmap__product=copy)
+    assert copied.evidence.get(kind="request").insight.text == "Asked for a size guide."
+    assert copied.evidence.get(kind="measurement").measurement.metric.product == copy
+    changes = plan_changes(read_plan(plan_json(doc)), product)
+    assert (changes.created, changes.changed, changes.removed) == (0, 0, 0)
+
+
+def test_a_link_evidence_that_is_not_http_is_refused_on_import():
+    data = document()
+    data["board"]["challenges"] = [
+        {
+            "key": "c-1",
+            "title": "Cold start",
+            "is_assumption": True,
+            "evidence": [
+                {
+                    "kind": "link",
+                    "url": "javascript:alert(1)",
+                    "learned_on": "2026-11-01",
+                }
+            ],
+        }
+    ]
+
+    assert problems_of(data) == [
+        "board.challenges[0].evidence[0].url: must be an http:// or https:// link"
+    ]

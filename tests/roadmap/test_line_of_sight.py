@@ -228,8 +228,8 @@ def test_line_of_sight_page_query_count_is_constant(
         )
 
     # user (the session is cached), product, editors, roadmap, themes, goals, key results,
-    # outcomes, success metrics, features
-    with django_assert_num_queries(10):
+    # outcomes, success metrics, features, blocked dependencies, assumptions
+    with django_assert_num_queries(12):
         response = viewer_client.get(
             reverse("roadmap:line_of_sight", args=[product.slug])
         )

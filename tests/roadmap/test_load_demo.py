@@ -93,7 +93,7 @@ def test_demo_cards_are_linked_to_each_other(demo):
     )
     assert (
         Challenge.objects.filter(roadmap__product=demo, outcome__isnull=False).count()
-        == 5
+        == 7
     )
     # The board's: the closed outcomes' key results are in the Done archive.
     assert (
