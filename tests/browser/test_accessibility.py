@@ -259,6 +259,7 @@ def editor_pages(site: Site) -> list[tuple[str, str]]:
         ("API tokens", f"{metrics}tokens/"),
         ("share links", site.product("share/")),
         ("guided start", site.product("roadmap/start/")),
+        ("access", site.product("access/")),
     ]
 
 
@@ -288,6 +289,8 @@ def test_the_installation_admins_pages_have_no_axe_violations(
     journey.visit("product list", "/")
     journey.visit("new product", "/products/new/")
     journey.visit("product settings", site.product("settings/"))
+    journey.visit("security log", "/accounts/security/")
+    journey.visit("security log filtered", "/accounts/security/?kind=login")
     journey.assert_clean()
 
 

@@ -68,7 +68,9 @@ def test_api_schema_fuzzing_finds_no_server_error(client, product):
         "key_result_id": KeyResultFactory(metric=metric).pk,
         "outcome_id": OutcomeFactory(roadmap=product.roadmap).pk,
     }
-    _, secret = ApiToken.issue(product=product, name="Fuzz")
+    _, secret = ApiToken.issue(
+        product=product, name="Fuzz", created_by=product.editors.get()
+    )
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
     operations = [result.ok() for result in schema.get_all_operations()]
     failures = []
