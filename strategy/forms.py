@@ -157,10 +157,11 @@ class ProductAccessForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         viewers = cast("EditorsField", self.fields["viewers"])
-        # Editors read it anyway; naming them as viewers would say nothing.
+        # Editors and installation admins read it anyway; naming them as
+        # viewers would say nothing.
         viewers.queryset = (
             get_user_model()
-            .objects.filter(is_active=True)
+            .objects.filter(is_active=True, is_superuser=False)
             .exclude(editable_products=self.instance)
             .order_by("first_name", "last_name", "username")
         )
