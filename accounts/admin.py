@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import Invitation
+from accounts.models import Invitation, SecurityEvent
 
 
 @admin.register(Invitation)
@@ -33,10 +33,57 @@ class InvitationAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
         for invitation in queryset:
-            services.invitation_revoke(invitation=invitation)
+            services.invitation_revoke(invitation=invitation, actor=request.user)
         self.message_user(request, "Revoked. Their links no longer work.")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # New invitations are made on the invitations page, which emails the
         # link and shows it once; the admin cannot show a stored secret.
         return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log, read-only: no add, change, delete or bulk action."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "actor_label",
+        "user_label",
+        "product_label",
+        "ip_address",
+        "detail",
+    ]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["actor_label", "user_label", "product_label", "detail"]
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "kind",
+        "actor_label",
+        "user_label",
+        "product_label",
+        "ip_address",
+        "detail",
+    )
+    readonly_fields = fields
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: SecurityEvent | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: SecurityEvent | None = None
+    ) -> bool:
+        return False
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: SecurityEvent | None = None
+    ) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)

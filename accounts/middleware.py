@@ -61,3 +61,23 @@ def session_timeouts(
         return get_response(request)
 
     return middleware
+
+
+def security_request(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Keep the request at hand for strategy.audit.security_event: who is
+    signed in and the client's address, for events recorded deep in a
+    service or a signal."""
+    from accounts.ratelimit import client_ip
+    from strategy import audit
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        setattr(request, audit.ADDRESS_ATTRIBUTE, client_ip(request))
+        token = audit.set_current_request(request)
+        try:
+            return get_response(request)
+        finally:
+            audit.reset_current_request(token)
+
+    return middleware

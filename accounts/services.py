@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation
+from strategy.audit import SecurityKind, security_event
 from strategy.models import Product
 
 if TYPE_CHECKING:
@@ -36,7 +37,11 @@ def invitation_url(secret: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, email: str, products: Iterable[Product], created_by: User
+    *,
+    email: str,
+    products: Iterable[Product],
+    created_by: User,
+    read_products: Iterable[Product] = (),
 ) -> tuple[Invitation, str]:
     """Create an invitation and return it with its secret, which is shown once."""
     secret = Invitation.new_secret()
@@ -47,6 +52,16 @@ def invitation_create(
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     invitation.products.set(products)
+    invitation.read_products.set(read_products)
+    named = ", ".join(product.name for product in invitation.products.all())
+    readable = ", ".join(product.name for product in invitation.read_products.all())
+    security_event(
+        SecurityKind.INVITATION_SENT,
+        actor=created_by,
+        user_label=email[:150],
+        detail=f"To {email}; edits: {named or 'none'}"
+        + (f"; reads (private): {readable}" if readable else ""),
+    )
     return invitation, secret
 
 
@@ -72,10 +87,18 @@ def invitation_send(*, invitation: Invitation, secret: str) -> bool:
     return True
 
 
-def invitation_revoke(*, invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Any = None) -> None:
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if revoked:
+        security_event(
+            SecurityKind.INVITATION_REVOKED,
+            actor=actor,
+            user_label=invitation.email[:150],
+            detail=f"To {invitation.email}",
+        )
 
 
 @transaction.atomic
@@ -95,7 +118,15 @@ def invitation_accept(*, invitation: Invitation, username: str, password: str) -
     user = get_user_model().objects.create_user(
         username=username, email=current.email, password=password
     )
+    security_event(
+        SecurityKind.INVITATION_ACCEPTED,
+        actor=user,
+        user=user,
+        detail=f"Invited as {current.email} by "
+        + (current.created_by.get_username() if current.created_by else "someone"),
+    )
     user.editable_products.add(*current.products.all())
+    user.readable_products.add(*current.read_products.all())
     current.accepted_at = now
     current.accepted_by = user
     current.save(update_fields=["accepted_at", "accepted_by"])

@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("security/", views.security_log, name="security_log"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path(
         "invitations/<int:pk>/revoke/",

@@ -11,6 +11,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,17 +19,43 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import ratelimit, services
-from accounts.forms import AcceptInvitationForm, InvitationForm
-from accounts.models import Invitation
+from accounts.forms import AcceptInvitationForm, InvitationForm, SecurityLogFilterForm
+from accounts.models import Invitation, SecurityEvent
 from config.types import HtmxHttpRequest
+from strategy.audit import SecurityKind, security_event
 
 # The backend that loads a signed-in user on each request (settings).
 SIGN_IN_BACKEND = "roadmap.backends.NotificationCountBackend"
 
 
+SECURITY_LOG_PER_PAGE = 50
+
+
 def require_superuser(request: HttpRequest) -> None:
     if not (request.user.is_active and request.user.is_superuser):
         raise PermissionDenied("Only an installation admin manages invitations.")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def security_log(request: HtmxHttpRequest) -> HttpResponse:
+    """The installation's security events, newest first, filtered and paged.
+
+    Read-only: nothing here (or anywhere) changes or deletes an event.
+    """
+    if not (request.user.is_active and request.user.is_superuser):
+        raise PermissionDenied("Only an installation admin reads the security log.")
+    form = SecurityLogFilterForm(request.GET or None, user=request.user)
+    events = form.filter(SecurityEvent.objects.for_list())
+    page = Paginator(events, SECURITY_LOG_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/security_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -93,6 +120,19 @@ class PasswordResetView(auth_views.PasswordResetView):
         self.extra_email_context = self.get_extra_email_context()
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        # Recorded whether or not an account has the address; the page says
+        # the same either way, the log tells the admin which it was.
+        owners = list(form.get_users(email))
+        security_event(
+            SecurityKind.PASSWORD_RESET_ASKED,
+            user=owners[0] if owners else None,
+            user_label=email[:150],
+            detail=f"For {email}" + ("" if owners else " (no active account)"),
+        )
+        return super().form_valid(form)
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view (this session stays signed in, every other one ends),
@@ -100,6 +140,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        security_event(
+            SecurityKind.PASSWORD_CHANGED,
+            actor=form.user,
+            user=form.user,
+            detail="Every other session of the account was signed out.",
+        )
         services.password_changed_notice(user=form.user)
         return response
 
@@ -110,6 +156,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        security_event(
+            SecurityKind.PASSWORD_RESET,
+            actor=form.user,
+            user=form.user,
+            detail="By an emailed link; every session of the account was signed out.",
+        )
         services.password_changed_notice(user=form.user)
         return response
 
@@ -122,12 +174,13 @@ def invitation_list(request: HtmxHttpRequest) -> HttpResponse:
     require_superuser(request)
     context: dict[str, Any] = {"valid_days": settings.INVITATION_VALID_DAYS}
     if request.method == "POST":
-        form = InvitationForm(request.POST)
+        form = InvitationForm(request.POST, user=request.user)
         if form.is_valid():
             assert request.user.is_authenticated
             invitation, secret = services.invitation_create(
                 email=form.cleaned_data["email"],
                 products=form.cleaned_data["products"],
+                read_products=form.cleaned_data["read_products"],
                 created_by=request.user,
             )
             context["new_invitation"] = invitation
@@ -135,9 +188,9 @@ def invitation_list(request: HtmxHttpRequest) -> HttpResponse:
             context["sent"] = services.invitation_send(
                 invitation=invitation, secret=secret
             )
-            form = InvitationForm()
+            form = InvitationForm(user=request.user)
     else:
-        form = InvitationForm()
+        form = InvitationForm(user=request.user)
     context["form"] = form
     context["invitations"] = list(Invitation.objects.for_list())
     return render(request, "accounts/invitation_list.html", context)
@@ -148,7 +201,7 @@ def invitation_list(request: HtmxHttpRequest) -> HttpResponse:
 def invitation_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require_superuser(request)
     invitation = get_object_or_404(Invitation.objects.pending(timezone.now()), pk=pk)
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Revoked the invitation to {invitation.email}.")
     return redirect("accounts:invitation_list")
 

@@ -502,9 +502,7 @@ def measurement_import(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def token_context(product: Product, **extra: Any) -> dict[str, Any]:
     context = {
         "product": product,
-        "tokens": list(
-            ApiToken.objects.filter(product=product).select_related("created_by")
-        ),
+        "tokens": list(ApiToken.objects.filter(product=product).with_maker_standing()),
         "form": ApiTokenForm(),
     }
     context.update(extra)

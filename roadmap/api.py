@@ -48,6 +48,14 @@ class ExactNumbers(Parser):
         return cast(dict[str, Any], json.loads(request.body, parse_float=Decimal))
 
 
+class TokenStopped(Exception):
+    """A real, unrevoked token whose maker may no longer edit its product."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ProductToken(HttpBearer):
     """Accept `Authorization: Bearer <token>` for an active (not revoked) token.
 
@@ -74,7 +82,7 @@ class ProductToken(HttpBearer):
                 raise RateLimited(counted.retry_after)
         api_token = (
             ApiToken.objects.active()
-            .select_related("product")
+            .with_maker_standing()
             .filter(token_hash=ApiToken.hash_secret(token))
             .first()
         )
@@ -94,6 +102,9 @@ class ProductToken(HttpBearer):
         )
         if not per_token.allowed:
             raise RateLimited(per_token.retry_after)
+        if api_token.stopped_reason:
+            # It acts for its maker, who may no longer write here.
+            raise TokenStopped(api_token.stopped_reason)
         now = timezone.now()
         if (
             api_token.last_used_at is None
@@ -142,6 +153,20 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     ]
     return api.create_response(
         request, {"detail": exc.errors, "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(TokenStopped)
+def token_stopped(request: HttpRequest, exc: TokenStopped) -> HttpResponse:
+    """Answer 401 saying why the token stopped, so its owner knows what to do."""
+    return api.create_response(
+        request,
+        {
+            "detail": f"This API token has stopped working: {exc.reason}. "
+            "An editor of the product can make a new one.",
+            "reason": exc.reason,
+        },
+        status=401,
     )
 
 

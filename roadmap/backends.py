@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from roadmap.models import Notification
+from strategy.models import readable_by
 
 
 class NotificationCountBackend(ModelBackend):
@@ -24,6 +25,7 @@ class NotificationCountBackend(ModelBackend):
         unread = (
             Notification.objects.unread()
             .filter(recipient=OuterRef("pk"))
+            .filter(readable_by("product", "recipient"))
             .order_by()
             .values("recipient")
             .annotate(count=Count("pk"))

@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 DEMO_SLUG = "fabrikam-style"
+# A second product, private to its team: pm edits it, the stakeholder is a
+# named viewer; sales and support are told it does not exist.
+PRIVATE_DEMO_SLUG = "fabrikam-atelier"
 # Customer-visible Soon features that sales and support may promise; the
 # others in Soon are visible but not yet safe to promise, or internal only.
 PROMISED_FEATURES = {"Weekly look digest"}
@@ -170,8 +173,7 @@ def ensure_users() -> dict[str, User]:
 def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
     users = ensure_users()
     if reset:
-        product = Product.objects.filter(slug=DEMO_SLUG).first()
-        if product:
+        for product in Product.objects.filter(slug__in=[DEMO_SLUG, PRIVATE_DEMO_SLUG]):
             KeyResult.objects.filter(metric__product=product).delete()
             product.delete()
     existing = Product.objects.filter(slug=DEMO_SLUG).first()
@@ -180,6 +182,8 @@ def load_demo(*, today: dt.date, reset: bool = False) -> DemoResult:
     product = build_product(today=today, users=users)
     take_demo_snapshots(product=product, editor=users["pm"], today=today)
     shares = issue_share_links(product=product, editor=users["pm"])
+    if not Product.objects.filter(slug=PRIVATE_DEMO_SLUG).exists():
+        build_private_product(today=today, users=users)
     return DemoResult(product=product, created=True, users=DEMO_USERS, shares=shares)
 
 
@@ -259,6 +263,96 @@ def fill_estimates(
     Measurement.objects.filter(
         metric=key_results["acceptance"].metric, date__gte=released
     ).update(value=F("value") + ACCEPTANCE_LIFT)
+
+
+def build_private_product(*, today: dt.date, users: dict[str, User]) -> Product:
+    """A small private product: a made-to-measure pilot not yet announced."""
+    product = Product.objects.create(
+        name="Fabrikam Atelier",
+        slug=PRIVATE_DEMO_SLUG,
+        is_private=True,
+        vision_statement="Clothes made to your measurements from the photos you "
+        "already take, delivered in a week.",
+        target_group="Fabrikam Style regulars who struggle to find clothes that fit.",
+        needs="A perfect fit without a tailor's appointment.",
+        product_description="A made-to-measure service with a partner atelier, "
+        "announced once the partnership is signed.",
+        value="A premium tier and the partner's commission.",
+    )
+    product.editors.add(users["pm"])
+    product.viewers.add(users["stakeholder"])
+    year = today.year
+    theme = Theme.objects.create(
+        product=product,
+        title="Fit without the fitting room",
+        description="Measurements from photos, good enough to cut cloth.",
+        start_year=year,
+        end_year=year + 1,
+        position=1,
+    )
+    goal = Goal.objects.create(
+        product=product,
+        theme=theme,
+        title="Run a paid pilot with 200 customers",
+        description="Prove that people pay for fit, and that it fits.",
+        start_date=add_months(today, -2),
+        end_date=add_months(today, 9),
+        position=1,
+    )
+    fit = Metric.objects.create(
+        product=product,
+        name="garments kept after delivery",
+        unit="%",
+        description="Share of pilot garments not returned for fit.",
+    )
+    dates = [add_months(today, -2) + dt.timedelta(weeks=i) for i in range(8)]
+    Measurement.objects.bulk_create(
+        Measurement(metric=fit, date=d, value=v, source=Measurement.Source.IMPORT)
+        for d, v in zip(dates, series(61, 78, len(dates), 2.0), strict=True)
+        if d <= today
+    )
+    KeyResult.objects.create(
+        metric=fit,
+        goal=goal,
+        baseline=Decimal(60),
+        target=Decimal(90),
+        start_date=add_months(today, -2),
+        due_date=add_months(today, 9),
+    )
+    roadmap = Roadmap.objects.create(
+        product=product,
+        current_hint=quarter_label(today),
+        soon_hint=quarter_label(add_months(today, 3)),
+        future_hint=f"{quarter_label(add_months(today, 6))} and later",
+    )
+    measured = Outcome.objects.create(
+        roadmap=roadmap,
+        horizon=Horizon.CURRENT,
+        position=1,
+        title="Pilot customers are measured from two photos",
+        goal=goal,
+        status=Outcome.Status.ACTIVE,
+        confidence=Outcome.Confidence.MEDIUM,
+        description="No tape measure, no appointment.",
+    )
+    Outcome.objects.create(
+        roadmap=roadmap,
+        horizon=Horizon.SOON,
+        position=1,
+        title="Pilot garments arrive within a week",
+        goal=goal,
+        status=Outcome.Status.PROPOSED,
+        confidence=Outcome.Confidence.LOW,
+        description="The partner atelier cuts and ships in five working days.",
+    )
+    Feature.objects.create(
+        roadmap=roadmap,
+        horizon=Horizon.CURRENT,
+        position=1,
+        title="Measurements from two photos",
+        outcome=measured,
+    )
+    return product
 
 
 def build_product(*, today: dt.date, users: dict[str, User]) -> Product:

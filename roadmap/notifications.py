@@ -38,6 +38,7 @@ from roadmap.models import (
     Outcome,
     Roadmap,
 )
+from strategy.models import readable_by
 
 # What happened, as the end of "«Title» in Product: …".
 PHRASES = {
@@ -118,6 +119,8 @@ def notify_requesters(
     requests = (
         Insight.objects.filter(
             Q(outcome_id__in=outcome_ids) | Q(feature_id__in=feature_ids),
+            # Someone who may no longer read the product hears nothing of it.
+            readable_by("product", "author"),
             author__is_active=True,
         )
         .order_by()

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from roadmap.models import ShareLink
 from strategy import history
+from strategy.audit import SecurityKind, security_event
 from strategy.models import HistoryAction, ItemKind, Product
 from strategy.revision import plan_changed
 
@@ -55,6 +56,13 @@ def share_link_create(
         kind=ItemKind.SHARE_LINK,
         after={"label": link.label, "scope": link.scope, "expires_on": expires_on},
     )
+    security_event(
+        SecurityKind.SHARE_LINK_CREATED,
+        actor=created_by,
+        product=product,
+        detail=f"“{link.label}”, {link.get_scope_display().lower()}"
+        + (f", until {expires_on:%d %b %Y}" if expires_on else ", no end date"),
+    )
     return link, secret
 
 
@@ -72,6 +80,12 @@ def share_link_revoke(*, link: ShareLink, actor: Any = None) -> ShareLink:
         item=link,
         field="revoked_at",
         after=link.revoked_at,
+    )
+    security_event(
+        SecurityKind.SHARE_LINK_REVOKED,
+        actor=actor,
+        product=link.product,
+        detail=f"“{link.label}”, {link.get_scope_display().lower()}",
     )
     return link
 

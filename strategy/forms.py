@@ -135,6 +135,38 @@ class ProductSettingsForm(ProductForm):
         fields = ["name", "slug", "editors"]
 
 
+class ProductAccessForm(VersionedFormMixin, forms.ModelForm):
+    """An editor's form: is the product private, and who else may read it."""
+
+    class Meta:
+        model = Product
+        fields = ["is_private", "viewers"]
+        field_classes = {"viewers": EditorsField}
+        labels = {
+            "is_private": "Private: only its editors and the people named below see it",
+            "viewers": "Named viewers",
+        }
+        help_texts = {
+            "is_private": "Anyone else is told the product does not exist, on "
+            "every page, in the Soon kit, the API and exports.",
+            "viewers": "They read the product while it is private; they change "
+            "nothing. Editors and installation admins always see it.",
+        }
+        widgets = {"viewers": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        viewers = cast("EditorsField", self.fields["viewers"])
+        # Editors and installation admins read it anyway; naming them as
+        # viewers would say nothing.
+        viewers.queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, is_superuser=False)
+            .exclude(editable_products=self.instance)
+            .order_by("first_name", "last_name", "username")
+        )
+
+
 class ThemeForm(InlineEditForm):
     class Meta:
         model = Theme

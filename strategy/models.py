@@ -47,6 +47,31 @@ class Company(models.Model):
 
 
 class ProductQuerySet(models.QuerySet["Product"]):
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        """The products user may read, by the rule of permissions.can_view.
+
+        Every list of products (home, company page, the Soon kit, filters,
+        the invitation form, notifications) starts here, so a private
+        product shows only to its editors, its named viewers and admins.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(is_private=False)
+            | models.Exists(
+                Product.editors.through.objects.filter(
+                    product_id=models.OuterRef("pk"), user_id=user.pk
+                )
+            )
+            | models.Exists(
+                Product.viewers.through.objects.filter(
+                    product_id=models.OuterRef("pk"), user_id=user.pk
+                )
+            )
+        )
+
     def editable_by(self, user: User | AnonymousUser) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -88,6 +113,21 @@ class Product(models.Model):
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="editable_products"
     )
+    # A private product is read only by its editors, its named viewers and
+    # installation admins; anyone else is told it does not exist (404).
+    is_private = models.BooleanField(
+        "Private",
+        default=False,
+        # Rows written by older code (a migration's historical model) are open.
+        db_default=False,
+        help_text="Only its editors and the people named below can see it.",
+    )
+    viewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="readable_products",
+        help_text="People who may read this product while it is private.",
+    )
     version = models.PositiveIntegerField(default=1)
     # The plan's change marker: every write to anything the board, the
     # present page or a share page shows bumps it (strategy.revision).
@@ -96,9 +136,10 @@ class Product(models.Model):
 
     objects = ProductQuerySet.as_manager()
 
-    # The editors' ids, which permissions.can_edit reads once per instance;
-    # not a field, and unset until it is first asked.
+    # The editors' and named viewers' ids, which permissions.can_edit and
+    # can_view read once per instance; not fields, unset until first asked.
     _editor_ids: set[int]
+    _viewer_ids: set[int]
 
     class Meta:
         ordering = ["name"]
@@ -116,6 +157,32 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:product_detail", args=[self.slug])
+
+
+def readable_by(product: str, user: str) -> Q:
+    """The rule of permissions.can_view as a filter over two relations.
+
+    On a model with a `product` relation and a user relation (a
+    notification's recipient, a request's author), keep the rows whose user
+    may read their product: `Notification.objects.filter(readable_by(
+    "product", "recipient"))`. The user's own activity is checked apart.
+    """
+    return (
+        Q(**{f"{product}__is_private": False})
+        | Q(**{f"{user}__is_superuser": True})
+        | models.Exists(
+            Product.editors.through.objects.filter(
+                product_id=models.OuterRef(f"{product}_id"),
+                user_id=models.OuterRef(f"{user}_id"),
+            )
+        )
+        | models.Exists(
+            Product.viewers.through.objects.filter(
+                product_id=models.OuterRef(f"{product}_id"),
+                user_id=models.OuterRef(f"{user}_id"),
+            )
+        )
+    )
 
 
 class Theme(models.Model):
@@ -235,6 +302,28 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> Self:
         return self.filter(revoked_at__isnull=True)
 
+    def with_maker_standing(self) -> Self:
+        """Load each token's maker and annotate `maker_edits`.
+
+        A token acts for the person who made it: it works only while they
+        are active and edit its product (an installation admin edits every
+        product), by the same rule as permissions.can_edit. Their rights are
+        read on every request, so a token stops the moment they lose them
+        and works again should they get them back.
+        """
+        return self.select_related("product", "created_by").annotate(
+            maker_edits=models.ExpressionWrapper(
+                Q(created_by__is_superuser=True)
+                | models.Exists(
+                    Product.editors.through.objects.filter(
+                        product_id=models.OuterRef("product_id"),
+                        user_id=models.OuterRef("created_by_id"),
+                    )
+                ),
+                output_field=models.BooleanField(),
+            )
+        )
+
 
 class ApiToken(models.Model):
     """A per-product bearer token for the JSON API; only its hash is stored."""
@@ -289,6 +378,25 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def stopped_reason(self) -> str:
+        """Why an unrevoked token does not work now ("" when it works).
+
+        Needs `with_maker_standing()`.
+        """
+        maker = self.created_by
+        if maker is None:
+            return "its maker's account no longer exists"
+        if not maker.is_active:
+            return "its maker's account is deactivated"
+        if not getattr(self, "maker_edits", False):
+            return "its maker no longer edits this product"
+        return ""
+
+    @property
+    def works(self) -> bool:
+        return self.is_active and not self.stopped_reason
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from strategy import history
+from strategy.audit import SecurityKind, security_event
 from strategy.concurrency import update_if_version
 from strategy.models import (
     ApiToken,
@@ -101,6 +102,42 @@ def product_update_settings(
         item=product,
         changed=changed,
     )
+    return product
+
+
+@transaction.atomic
+def product_access_update(
+    *,
+    product: Product,
+    version: int,
+    is_private: bool,
+    viewers: Iterable[Any],
+    actor: Any = None,
+) -> Product:
+    """Make a product private or open, and choose who may read it when private.
+
+    The product's version guards the change (two people choosing at once
+    never overwrite each other). Privacy and each viewer added or removed
+    are security events (viewers by accounts' m2m receiver); nothing a board
+    shows changes, so the plan's revision stays.
+    """
+    was_private = (
+        Product.objects.filter(pk=product.pk)
+        .values_list("is_private", flat=True)
+        .first()
+    )
+    update_if_version(product, version=version, values={"is_private": is_private})
+    product.viewers.set(list(viewers))
+    product.__dict__.pop("_viewer_ids", None)
+    if was_private != is_private:
+        security_event(
+            SecurityKind.MADE_PRIVATE if is_private else SecurityKind.MADE_PUBLIC,
+            actor=actor,
+            product=product,
+            detail="Only its editors and named viewers can see it."
+            if is_private
+            else "Every signed-in person can read it.",
+        )
     return product
 
 
@@ -219,6 +256,12 @@ def api_token_create(
         item=token,
         after={"name": token.name, "hint": token.hint},
     )
+    security_event(
+        SecurityKind.TOKEN_CREATED,
+        actor=created_by,
+        product=product,
+        detail=f"“{token.name}” ({token.hint}…)",
+    )
     return token, secret
 
 
@@ -237,5 +280,11 @@ def api_token_revoke(*, token: ApiToken, actor: Any = None) -> ApiToken:
         field="revoked_at",
         before=None,
         after=token.revoked_at,
+    )
+    security_event(
+        SecurityKind.TOKEN_REVOKED,
+        actor=actor,
+        product=token.product,
+        detail=f"“{token.name}” ({token.hint}…)",
     )
     return token

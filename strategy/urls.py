@@ -17,6 +17,7 @@ urlpatterns = [
         views.product_settings,
         name="product_settings",
     ),
+    path("products/<slug:slug>/access/", views.product_access, name="product_access"),
     path("products/<slug:slug>/vision/", views.vision_board, name="vision_board"),
     path(
         "products/<slug:slug>/vision/edit/",

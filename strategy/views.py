@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -32,6 +33,7 @@ from strategy.forms import (
     CompanyForm,
     GoalForm,
     InlineEditForm,
+    ProductAccessForm,
     ProductForm,
     ProductSettingsForm,
     ThemeForm,
@@ -109,7 +111,8 @@ def _save_inline(
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """List the products, each with the way into its pages."""
     products = (
-        Product.objects.with_editor_flag(request.user)
+        Product.objects.visible_to(request.user)
+        .with_editor_flag(request.user)
         .annotate(
             goal_count=Count(
                 "goals", filter=~Q(goals__status=Goal.Status.ARCHIVED), distinct=True
@@ -167,6 +170,59 @@ def product_settings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return redirect(product)
     return render(
         request, "strategy/product_form.html", {"form": form, "product": product}
+    )
+
+
+ACCESS_TEMPLATE = "strategy/product_access.html"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def product_access(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Let the product's editors make it private and name who may read it."""
+    product = product_for_editor(request.user, slug)
+    form = ProductAccessForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_access_update(
+                product=product,
+                version=form.cleaned_data["version"],
+                is_private=form.cleaned_data["is_private"],
+                viewers=form.cleaned_data["viewers"],
+                actor=request.user,
+            )
+        except StaleVersion as stale:
+            conflict = Conflict.from_form(
+                form,
+                stale,
+                subject="product's access",
+                keep_mine_url=request.path,
+                keep_theirs_url=request.path,
+                page_url=request.path,
+                in_place=False,
+            )
+            return render_conflict(request, conflict, context={"product": product})
+        messages.success(
+            request,
+            f"Saved. {product.name} is now "
+            + (
+                "private to its editors and named viewers."
+                if product.is_private
+                else "read by everyone who signs in."
+            ),
+        )
+        return redirect("strategy:product_access", product.slug)
+    return render(
+        request,
+        ACCESS_TEMPLATE,
+        {
+            "product": product,
+            "form": form,
+            "editors": product.editors.filter(is_active=True).order_by(
+                "first_name", "username"
+            ),
+            "viewer_count": product.viewers.filter(is_active=True).count(),
+        },
     )
 
 
@@ -506,7 +562,9 @@ def company(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         template_name += "#company-statement"
     else:
-        context["products"] = Product.objects.only("name", "slug", "vision_statement")
+        context["products"] = Product.objects.visible_to(request.user).only(
+            "name", "slug", "vision_statement"
+        )
     return render(request, template_name, context)
 
 
@@ -514,7 +572,9 @@ def _company_page(
     request: HtmxHttpRequest, context: dict[str, Any], **extra: Any
 ) -> HttpResponse:
     """The whole company page; `extra` puts the edit form in place."""
-    products = Product.objects.only("name", "slug", "vision_statement")
+    products = Product.objects.visible_to(request.user).only(
+        "name", "slug", "vision_statement"
+    )
     return render(request, COMPANY_TEMPLATE, {**context, "products": products, **extra})
 
 

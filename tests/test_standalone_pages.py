@@ -7,7 +7,7 @@ added: it fails here until the table below says how to fill its parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,18 +67,22 @@ class Route:
         return self.route
 
 
-def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def walk(
+    patterns: list[Any],
+    prefix: str = "",
+    namespace: str = "",
+    excluded: Mapping[str, str] = EXCLUDED,
+) -> Iterator[Route]:
+    """Every route under `patterns`, but those starting with an excluded prefix."""
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
+        if any(route.startswith(skip) for skip in excluded):
+            continue
         if isinstance(pattern, URLResolver):
             ns = pattern.namespace
             inner = f"{namespace}{ns}:" if ns else namespace
-            if any(route.startswith(excluded) for excluded in EXCLUDED):
-                continue
-            yield from walk(pattern.url_patterns, route, inner)
+            yield from walk(pattern.url_patterns, route, inner, excluded)
         elif isinstance(pattern, URLPattern):
-            if any(route.startswith(excluded) for excluded in EXCLUDED):
-                continue
             yield Route(route, f"{namespace}{pattern.name or ''}")
 
 
@@ -87,9 +91,13 @@ ROUTES = sorted(set(walk(get_resolver().url_patterns)), key=str)
 
 @pytest.fixture
 def world(product, editor):
-    """One of every object a URL can name, on the editor's product."""
     editor.is_superuser = True  # product settings and the company page too
     editor.save(update_fields=["is_superuser"])
+    return build_world(product, editor)
+
+
+def build_world(product: Any, editor: Any) -> dict[str, Any]:
+    """One of every object a URL can name, on the editor's product."""
     roadmap = product.roadmap
     theme = ThemeFactory(product=product)
     goal = GoalFactory(product=product, theme=theme)
@@ -125,7 +133,9 @@ def world(product, editor):
         "feature": cards["feature"].pk,
         "horizon": "current",
         "invitation": Invitation.objects.create(
-            email="new@example.com", token_hash="0" * 64, expires_at=product.created_at
+            email="new@example.com",
+            token_hash=f"{product.pk:064d}",
+            expires_at=product.created_at,
         ).pk,
         "history_entry": HistoryEntryFactory(product=product, actor=editor).pk,
         "review": ReviewFactory(roadmap=roadmap).pk,

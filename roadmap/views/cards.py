@@ -250,6 +250,8 @@ def card_detail(
 ) -> HttpResponse:
     product = product_for_viewer(request.user, slug)
     if not request.htmx:
+        # Only a card of this roadmap is sent on to its board.
+        _card(product, kind, pk)
         return redirect("roadmap:board", slug=slug)
     return _card_response(
         request,

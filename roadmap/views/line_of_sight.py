@@ -34,4 +34,5 @@ def line_of_sight(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 def line_of_sight_redirect(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Send the page's former address on to the line of sight, for bookmarks."""
-    return redirect("roadmap:line_of_sight", slug=slug, permanent=True)
+    product = product_for_viewer(request.user, slug)
+    return redirect("roadmap:line_of_sight", slug=product.slug, permanent=True)

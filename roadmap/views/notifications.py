@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from config.types import HtmxHttpRequest
 from roadmap.models import Notification
 from roadmap.notifications import item_url, phrase
+from strategy.models import Product
 
 TEMPLATE = "roadmap/notifications.html"
 PER_PAGE = 25
@@ -51,6 +52,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     """List the person's notifications, newest first, a page at a time."""
     notifications = (
         Notification.objects.filter(recipient_id=request.user.pk)
+        .filter(product__in=Product.objects.visible_to(request.user))
         .select_related("product")
         .only(
             "kind",

@@ -25,7 +25,7 @@ from roadmap.forms import CustomerRequestForm, SoonFilterForm
 from roadmap.models import Feature, InsightSource, Outcome
 from roadmap.soon import load_soon_kit, mark_seen, soon_item
 from strategy.models import Product
-from strategy.permissions import can_edit, can_view, product_for_viewer
+from strategy.permissions import can_edit, product_for_viewer
 
 TEMPLATE = "roadmap/soon.html"
 
@@ -74,9 +74,7 @@ def product_soon(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def all_soon(request: HtmxHttpRequest) -> HttpResponse:
     """What is coming next across every product the reader may see."""
-    products = [
-        p for p in Product.objects.order_by("name") if can_view(request.user, p)
-    ]
+    products = list(Product.objects.visible_to(request.user).order_by("name"))
     return _render_kit(request, products, product=None)
 
 
@@ -101,7 +99,7 @@ def product_soon_seen(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def all_soon_seen(request: HtmxHttpRequest) -> HttpResponse:
-    products = [p for p in Product.objects.all() if can_view(request.user, p)]
+    products = list(Product.objects.visible_to(request.user))
     return _mark_seen(request, products)
 
 

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def token(product):
-    return ApiToken.issue(product=product, name="Warehouse")[1]
+    return ApiToken.issue(
+        product=product, name="Warehouse", created_by=product.editors.get()
+    )[1]
 
 
 def get(client, token, *, address="203.0.113.7", **headers):
@@ -33,7 +35,9 @@ def assert_limited(response, window):
 
 def test_a_token_is_limited_per_window(client, settings, token, product):
     settings.API_RATE_PER_TOKEN = 3
-    other = ApiToken.issue(product=product, name="Other")[1]
+    other = ApiToken.issue(
+        product=product, name="Other", created_by=product.editors.get()
+    )[1]
 
     answers = [get(client, token).status_code for _ in range(3)]
 
@@ -44,7 +48,12 @@ def test_a_token_is_limited_per_window(client, settings, token, product):
 
 def test_a_client_address_is_limited_across_tokens(client, settings, product):
     settings.API_RATE_PER_IP = 4
-    tokens = [ApiToken.issue(product=product, name=f"T{n}")[1] for n in range(5)]
+    tokens = [
+        ApiToken.issue(product=product, name=f"T{n}", created_by=product.editors.get())[
+            1
+        ]
+        for n in range(5)
+    ]
 
     answers = [get(client, token).status_code for token in tokens[:4]]
 

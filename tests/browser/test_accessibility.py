@@ -312,6 +312,7 @@ def editor_pages(site: Site) -> list[tuple[str, str]]:
             "closing an outcome",
             site.product(f"roadmap/outcome/{site.outcome_with_features}/close/"),
         ),
+        ("access", site.product("access/")),
     ]
 
 
@@ -341,6 +342,8 @@ def test_the_installation_admins_pages_have_no_axe_violations(
     journey.visit("product list", "/")
     journey.visit("new product", "/products/new/")
     journey.visit("product settings", site.product("settings/"))
+    journey.visit("security log", "/accounts/security/")
+    journey.visit("security log filtered", "/accounts/security/?kind=login")
     journey.assert_clean()
 
 

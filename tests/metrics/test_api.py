@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def token(product):
-    _, secret = ApiToken.issue(product=product, name="Warehouse")
+    _, secret = ApiToken.issue(
+        product=product, name="Warehouse", created_by=product.editors.get()
+    )
     return secret
 
 
@@ -91,7 +93,9 @@ def test_api_with_unknown_token_is_401(client, product):
 
 
 def test_api_with_revoked_token_is_401(client, product):
-    token, secret = ApiToken.issue(product=product, name="Old")
+    token, secret = ApiToken.issue(
+        product=product, name="Old", created_by=product.editors.get()
+    )
     token.revoke()
 
     response = client.get(

@@ -120,7 +120,9 @@ def test_api_schema_fuzzing_with_every_check_finds_nothing(
         "key_result_id": KeyResultFactory(metric=metric).pk,
         "outcome_id": OutcomeFactory(roadmap=product.roadmap).pk,
     }
-    _, secret = ApiToken.issue(product=product, name="Fuzz")
+    _, secret = ApiToken.issue(
+        product=product, name="Fuzz", created_by=product.editors.get()
+    )
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
     fuzzing = Run(secret=secret, known_ids=known_ids, checks=all_checks())

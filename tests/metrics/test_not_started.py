@@ -102,7 +102,9 @@ def test_the_present_and_share_pages_say_not_started(
 def test_the_api_says_not_started_with_nothing_expected(
     client, product, future_key_result
 ):
-    _, secret = ApiToken.issue(product=product, name="Warehouse")
+    _, secret = ApiToken.issue(
+        product=product, name="Warehouse", created_by=product.editors.get()
+    )
 
     body = client.get(
         f"/api/v1/key-results/{future_key_result.pk}",

@@ -54,7 +54,9 @@ def admin_client(client):
 
 @pytest.fixture
 def api(client, product):
-    _, secret = ApiToken.issue(product=product, name="Warehouse")
+    _, secret = ApiToken.issue(
+        product=product, name="Warehouse", created_by=product.editors.get()
+    )
 
     def post(path, body):
         return client.post(

@@ -376,7 +376,9 @@ def test_board_shows_a_new_measurement_sent_through_the_api(editor_client, produ
 
     card = metric_card(product.roadmap, values=[100, 150], name="Weekly signups")
     metric = card.key_result.metric
-    _, secret = ApiToken.issue(product=product, name="Warehouse")
+    _, secret = ApiToken.issue(
+        product=product, name="Warehouse", created_by=product.editors.get()
+    )
     before = grid(editor_client, product)
 
     response = Client().post(

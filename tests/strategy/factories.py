@@ -72,12 +72,22 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ApiToken
         exclude = ["secret"]
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     name = factory.Sequence(lambda n: f"Integration {n}")
     secret = factory.Sequence(lambda n: f"ns_test-secret-{n}")
     token_hash = factory.LazyAttribute(lambda o: ApiToken.hash_secret(o.secret))
     hint = factory.LazyAttribute(lambda o: o.secret[:9])
+    # A token acts for its maker, who must edit the product for it to work.
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def maker_edits(
+        self, create: bool, extracted: bool | None, **kwargs: object
+    ) -> None:
+        if create and extracted is not False and self.created_by is not None:
+            self.product.editors.add(self.created_by)
 
 
 class HistoryEntryFactory(factory.django.DjangoModelFactory):

@@ -635,7 +635,9 @@ def test_an_api_write_names_its_token(product):
 
 
 def test_a_measurement_sent_through_the_api_is_recorded(client, product):
-    token, secret = ApiTokenFactory._meta.model.issue(product=product, name="CI")
+    token, secret = ApiTokenFactory._meta.model.issue(
+        product=product, name="CI", created_by=product.editors.get()
+    )
     metric = MetricFactory(product=product)
 
     response = client.post(
