@@ -39,7 +39,7 @@ from accounts import services as account_services
 from config.urls import urlpatterns as site_urlpatterns
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
-from roadmap.models import Challenge, Outcome
+from roadmap.models import Challenge, Feature, Outcome, Review, Snapshot
 from strategy.models import ApiToken, Goal, Theme
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -175,11 +175,42 @@ PAGES: list[Visit] = [
     Visit("share links", "pm", lambda s: s.url("roadmap:share_links")),
     Visit("plan import", "pm", lambda s: s.url("roadmap:plan_import")),
     Visit("API reference", "pm", lambda s: "/api/v1/docs"),
+    Visit("snapshots", "pm", lambda s: s.url("roadmap:snapshots")),
+    Visit(
+        "a snapshot as it was",
+        "stakeholder",
+        lambda s: s.url("roadmap:snapshot", "snapshot"),
+    ),
+    Visit("compare with now", "stakeholder", lambda s: s.url("roadmap:compare_latest")),
+    Visit(
+        "digest",
+        "stakeholder",
+        lambda s: s.product(f"compare/digest/?from={s.ids['snapshot']}&to=now"),
+    ),
+    Visit("done archive", "stakeholder", lambda s: s.url("roadmap:done")),
+    Visit("reviews", "stakeholder", lambda s: s.url("roadmap:review_list")),
+    Visit("a review", "pm", lambda s: s.url("roadmap:review_detail", "review")),
+    Visit("prioritise", "pm", lambda s: s.url("roadmap:prioritise")),
+    Visit("prioritise outcomes", "pm", lambda s: s.product("prioritise/?tab=outcomes")),
+    Visit(
+        "released feature",
+        "pm",
+        lambda s: s.url("roadmap:feature_release", "released_feature"),
+    ),
+    Visit("teams", "pm", lambda s: s.url("roadmap:teams")),
+    Visit("dependencies", "stakeholder", lambda s: s.url("roadmap:dependencies")),
+    Visit("assumption", "pm", lambda s: s.url("roadmap:assumption", "assumption")),
+    Visit(
+        "product access",
+        "pm",
+        lambda s: reverse("strategy:product_access", args=[s.slug]),
+    ),
     # The installation admin
     Visit("new product", "admin", lambda s: reverse("strategy:product_create")),
     Visit("product settings", "admin", lambda s: s.url("strategy:product_settings")),
     Visit("company form", "admin", lambda s: reverse("strategy:company_edit")),
     Visit("invitations", "admin", lambda s: reverse("accounts:invitation_list")),
+    Visit("security log", "admin", lambda s: reverse("accounts:security_log")),
     Visit("admin", "admin", lambda s: reverse("admin:index")),
     Visit(
         "admin change form",
@@ -260,6 +291,22 @@ def site(settings: Any) -> Site:
             .order_by("pk")[0]
             .pk,
             "challenge": Challenge.objects.filter(roadmap__product=product)
+            .order_by("pk")[0]
+            .pk,
+            "snapshot": Snapshot.objects.filter(product=product)
+            .order_by("taken_at")[0]
+            .pk,
+            "review": Review.objects.filter(roadmap__product=product)
+            .order_by("pk")[0]
+            .pk,
+            "released_feature": Feature.objects.filter(
+                roadmap__product=product, released_on__isnull=False
+            )
+            .order_by("pk")[0]
+            .pk,
+            "assumption": Challenge.objects.filter(
+                roadmap__product=product, is_assumption=True
+            )
             .order_by("pk")[0]
             .pk,
         },
