@@ -36,6 +36,7 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from accounts import services as account_services
+from accounts.views import locked_out
 from config.urls import urlpatterns as site_urlpatterns
 from metrics.models import KeyResult, Metric
 from roadmap.demo import DEMO_SLUG, DEMO_USERS, load_demo
@@ -60,8 +61,14 @@ def broken_view(request: Any) -> Any:
     raise RuntimeError("a deliberate failure, to render the server error page")
 
 
-# The site's URLs plus one that fails, so the 500 page is served as in production.
-urlpatterns = [path("__fail__/", broken_view), *site_urlpatterns]
+# The site's URLs plus one that fails, so the 500 page is served as in
+# production, and the lockout page as a sign-in that axes refused gets it (the
+# tests run with lockouts off).
+urlpatterns = [
+    path("__fail__/", broken_view),
+    path("__locked_out__/", locked_out),
+    *site_urlpatterns,
+]
 
 
 @dataclass
@@ -108,6 +115,7 @@ PAGES: list[Visit] = [
     Visit("admin sign in", "anonymous", lambda s: reverse("admin:login")),
     Visit("not found", "anonymous", lambda s: "/no-such-page/", 404),
     Visit("server error", "anonymous", lambda s: "/__fail__/", 500),
+    Visit("locked out", "anonymous", lambda s: "/__locked_out__/", 429),
     # A product's readers
     Visit("product list", "stakeholder", lambda s: reverse("strategy:home")),
     Visit("company", "stakeholder", lambda s: reverse("strategy:company")),
