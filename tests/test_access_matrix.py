@@ -418,7 +418,7 @@ def methods_for(route: Route, role: str) -> list[str]:
 
 
 def run_matrix(
-    setting: Setting, *, as_for: dict[str, str]
+    setting: Setting, *, as_for: dict[str, str], routes: list[Route] | None = None
 ) -> tuple[list[str], Counter]:
     """Try every route, method and role; return the mismatches and a count.
 
@@ -426,7 +426,7 @@ def run_matrix(
     """
     wrong: list[str] = []
     tried: Counter = Counter()
-    for route in all_routes():
+    for route in all_routes() if routes is None else routes:
         for role in ROLES:
             client = setting.clients[role]
             token = (
@@ -488,8 +488,12 @@ def test_on_an_open_product_outsiders_read_as_a_named_viewer_does(setting, produ
     product.is_private = False
     product.save(update_fields=["is_private"])
 
+    # Django's admin does not look at a product's privacy: its routes were
+    # all tried above.
     wrong, _ = run_matrix(
-        setting, as_for={"outsider": "viewer", "other_editor": "viewer"}
+        setting,
+        as_for={"outsider": "viewer", "other_editor": "viewer"},
+        routes=[r for r in all_routes() if not r.name.startswith("admin:")],
     )
 
     # The API answers tokens, not readers: the other editor's token stays its
