@@ -50,8 +50,8 @@ serve: demo
 	DJANGO_SECURE_COOKIES=0 GUNICORN_BIND=$(HOST):$(PORT) $(UV) run --locked gunicorn --config gunicorn.conf.py
 
 # pytest exits with 5 when it collects no tests; that is not a failure here.
-# The suite runs on one worker per core (pytest-xdist), a test file per worker.
-PYTEST_WORKERS ?= -n auto --dist loadfile
+# The suite runs on one worker per core (pytest-xdist).
+PYTEST_WORKERS ?= -n auto --dist load
 test: install
 	$(UV) run --locked pytest $(PYTEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "No tests were collected."; exit 0; fi; exit $$status

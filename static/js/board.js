@@ -34,6 +34,17 @@
     return writes > 0 || !!document.querySelector("#board-grid [data-card-form], #board-grid .menu, .is-dragging, #board-grid [data-conflict], #board-grid .card-conflict");
   }
 
+  // A write names the outcomes it changed (outcome-changed); the open side
+  // panel of one of them reloads itself.
+  document.body.addEventListener("outcome-changed", function (event) {
+    var changed = (event.detail && event.detail.outcomes) || [];
+    document.querySelectorAll("[data-panel-listener]").forEach(function (listener) {
+      if (changed.indexOf(Number(listener.dataset.panelListener)) !== -1) {
+        htmx.trigger(listener, "panel-refresh");
+      }
+    });
+  });
+
   document.body.addEventListener("htmx:configRequest", function (event) {
     var detail = event.detail;
     var elt = detail.elt;

@@ -20,8 +20,8 @@ def metric(product):
 
 
 @pytest.fixture
-def post(client, product):
-    _, secret = ApiToken.issue(product=product, name="Warehouse")
+def post(client, product, editor):
+    _, secret = ApiToken.issue(product=product, name="Warehouse", created_by=editor)
 
     def send(path, body):
         return client.post(
@@ -78,8 +78,8 @@ def test_an_iso_date_is_stored_as_that_day(post, metric):
     assert str(Measurement.objects.get().date) == "2026-03-02"
 
 
-def test_a_date_filter_must_be_an_iso_string(client, product, metric):
-    _, secret = ApiToken.issue(product=product, name="Reader")
+def test_a_date_filter_must_be_an_iso_string(client, product, metric, editor):
+    _, secret = ApiToken.issue(product=product, name="Reader", created_by=editor)
 
     response = client.get(
         f"/api/v1/metrics/{metric.pk}/measurements?since=0",

@@ -57,8 +57,8 @@ def panel(client, product, outcome) -> str:
 def test_the_panel_listens_for_changes_to_its_outcome(editor_client, product, outcome):
     html = panel(editor_client, product, outcome)
 
-    assert "data-panel-listener" in html
-    assert f"outcome-changed[detail.outcomes.includes({outcome.pk})]" in html
+    assert f'data-panel-listener="{outcome.pk}"' in html
+    assert 'hx-trigger="panel-refresh"' in html
     assert url(product, "outcome_panel", outcome.pk) in html
 
 

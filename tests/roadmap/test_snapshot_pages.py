@@ -294,9 +294,9 @@ def test_the_comparison_query_count_is_constant(
     snapshot = take_snapshot(product, name="Then", kind="manual", user=editor)
     build(product, size)
 
-    # User, product, the snapshots, the chosen documents, the plan now (13),
+    # User, product, the snapshots, the chosen documents, the plan now (14),
     # the reasons from the history.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = viewer_client.get(compare_url(product, snapshot))
 
     assert response.status_code == 200
