@@ -635,6 +635,7 @@ def first_cards(
     filters: BoardFilters,
     limits: dict[str, int],
     today: dt.date,
+    horizons: Sequence[str] = tuple(Horizon.values),
 ) -> dict[str, list[AnyCard]]:
     """The first cards of each horizon's cell of one row, in one query.
 
@@ -647,9 +648,9 @@ def first_cards(
     order = cell_order(kind, filters)
     first = [
         shown.filter(horizon=horizon).order_by(*order)[: limits[horizon]]
-        for horizon in Horizon.values
+        for horizon in horizons
     ]
-    union = first[0].union(*first[1:], all=True)
+    union = first[0].union(*first[1:], all=True) if len(first) > 1 else first[0]
     if filters.by_score and kind == "feature":
         rows = sorted(
             union,
@@ -709,15 +710,28 @@ def cell_cards(
 
 
 def cell_counts(
-    roadmap: Roadmap, filters: BoardFilters
+    roadmap: Roadmap,
+    filters: BoardFilters,
+    only: Iterable[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """(shown, total) for every cell, in one query."""
+    """(shown, total) for every cell (or `only` these), in one query.
+
+    Counting reads every card of a cell, so a write that touched two cells
+    counts those two, not the board.
+    """
+    wanted = set(only) if only is not None else None
     parts = []
     for kind in KINDS:
         model = CARD_MODELS[kind]
+        horizons = [h for h in Horizon.values if wanted is None or (kind, h) in wanted]
+        if not horizons:
+            continue
         parts.append(
             model.objects.filter(
-                on_board(kind), roadmap_id=roadmap.pk, deleted_at__isnull=True
+                on_board(kind),
+                roadmap_id=roadmap.pk,
+                deleted_at__isnull=True,
+                horizon__in=horizons,
             )
             .order_by()
             .values("horizon")
@@ -728,7 +742,14 @@ def cell_counts(
             )
             .values_list("kind", "horizon", "shown", "total")
         )
-    counts = {(kind, h): (0, 0) for kind in KINDS for h in Horizon.values}
+    counts = {
+        (kind, h): (0, 0)
+        for kind in KINDS
+        for h in Horizon.values
+        if wanted is None or (kind, h) in wanted
+    }
+    if not parts:
+        return counts
     for kind, horizon, shown, total in parts[0].union(*parts[1:], all=True):
         counts[(kind, horizon)] = (shown, total)
     return counts
@@ -998,6 +1019,15 @@ class Grid:
         for _, cells in self.rows:
             yield from cells
 
+    def only(self, keys: Iterable[tuple[str, str]]) -> Grid:
+        """The grid with only these (kind, horizon) cells, and all its counts."""
+        wanted = set(keys)
+        rows = [
+            (spec, [cell for cell in cells if (spec.kind, cell.horizon) in wanted])
+            for spec, cells in self.rows
+        ]
+        return Grid(self.columns, rows, self.shown, self.total)
+
 
 def parse_loaded(text: str) -> dict[str, int]:
     """Read "feature-soon:72,outcome-current:12" (cards a client has per cell)."""
@@ -1016,10 +1046,9 @@ def build_grid(
     filters: BoardFilters,
     *,
     loaded: dict[str, int] | None = None,
-    only: Sequence[tuple[str, str]] | None = None,
     today: dt.date | None = None,
 ) -> Grid:
-    """Read the cells of a board (all of them, or `only` some) with their cards.
+    """Read the cells of a board with their cards.
 
     A cell holds its first FIRST_PAGE cards, or as many as the client already
     had (`loaded`), so a refresh never takes away cards someone scrolled to.
@@ -1027,7 +1056,6 @@ def build_grid(
     today = today or timezone.localdate()
     loaded = loaded or {}
     counts = cell_counts(roadmap, filters)
-    wanted = set(only) if only is not None else None
     rows_per_column = len(ROWS) + 1
     columns = [
         Column(h, label, hint, index * rows_per_column)
@@ -1039,14 +1067,9 @@ def build_grid(
             h: max(FIRST_PAGE, loaded.get(f"{spec.kind}-{h}", 0))
             for h in Horizon.values
         }
-        needed = wanted is None or any((spec.kind, h) in wanted for h in limits)
-        cards = (
-            first_cards(roadmap, spec.kind, filters, limits, today) if needed else {}
-        )
+        cards = first_cards(roadmap, spec.kind, filters, limits, today)
         cells = []
         for column in columns:
-            if wanted is not None and (spec.kind, column.horizon) not in wanted:
-                continue
             shown, total = counts[(spec.kind, column.horizon)]
             cells.append(
                 Cell(

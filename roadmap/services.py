@@ -18,6 +18,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from metrics.models import KeyResult, Metric
+from roadmap import board_data
 from roadmap.models import (
     CLOSED_OUTCOME_STATUSES,
     Challenge,
@@ -270,6 +271,15 @@ def released_now(card: BoardCard, changes: Mapping[str, tuple[Any, Any]]) -> boo
     )
 
 
+def _served_outcomes(
+    card: BoardCard, changes: Mapping[str, tuple[Any, Any]]
+) -> list[int | None]:
+    """The outcomes a card served before and after an edit."""
+    if "outcome" in changes:
+        return [getattr(side, "pk", None) for side in changes["outcome"]]
+    return [getattr(card, "outcome_id", None)]
+
+
 @transaction.atomic
 def card_update(
     *,
@@ -322,6 +332,19 @@ def card_update(
     if kr is not None and kr.version != key_result_version:
         raise StaleVersion(kr)
     revision = bump_revision(roadmap)
+    kind = kind_of(card)
+    board_data.record(
+        roadmap.product_id,
+        revision,
+        board_data.card_edited(
+            kind,
+            card.pk,
+            card.horizon,
+            [*changes, *(["teams"] if teams_changed else [])],
+            outcome_ids=_served_outcomes(card, changes),
+            key_result_changed=bool(kr_changes),
+        ),
+    )
     _conditional_update(card, version, **{k: new for k, (_, new) in changes.items()})
     notify_requesters(roadmap=roadmap, changed=[(card, changes)])
     entries = [
@@ -424,6 +447,11 @@ def card_move(
     else:
         position = places[-1][1] + 1 if places else 0
     _conditional_update(card, version, horizon=target, position=position)
+    board_data.record(
+        roadmap.product_id,
+        revision,
+        board_data.card_moved(kind_of(card), old_horizon, target),
+    )
     notify_requesters(
         roadmap=roadmap, changed=[(card, {"horizon": (old_horizon, target)})]
     )

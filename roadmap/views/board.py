@@ -26,6 +26,7 @@ from roadmap.board import (
     Page,
     Pieces,
 )
+from roadmap.board_data import board_data
 from roadmap.forms import BoardFilterForm
 from roadmap.models import Horizon, Roadmap
 from strategy.models import Product
@@ -113,11 +114,11 @@ def render_grid(
     if cached is not None:
         return cached
     roadmap = roadmap_for(product)
-    grid = engine.build_grid(roadmap, filters, loaded=loaded)
-    context = grid_context(product, roadmap, grid, filters, page, revision)
+    data = board_data(roadmap, filters, loaded=loaded, revision=revision)
+    context = grid_context(product, roadmap, data.grid, filters, page, revision)
     html = loader.render_to_string(f"{TEMPLATE}#board-grid", context)
     context["pieces"].save()
-    result = (html, render_filter_fields(filters, engine.filter_options(roadmap)))
+    result = (html, render_filter_fields(filters, data.options))
     if not filters.q:
         engine.cache_set(key, result)
     return result
@@ -166,7 +167,8 @@ def render_cells(
     """
     filters = filters or BoardFilters()
     page = Page(product.slug, True)
-    grid = engine.build_grid(roadmap, filters, loaded=loaded, only=cells)
+    data = board_data(roadmap, filters, loaded=loaded, revision=revision)
+    grid = data.grid.only(cells)
     context = grid_context(product, roadmap, grid, filters, page, revision, oob=True)
     context["is_current"] = is_current
     html = loader.render_to_string(f"{TEMPLATE}#cells-update", context)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from metrics.models import KeyResult, Metric
 from roadmap.models import Feature, Outcome, SuccessMetric
 from strategy.models import Product
+from strategy.revision import plan_changed
 from tests.roadmap.factories import OutcomeFactory
 from tests.strategy.factories import GoalFactory
 
@@ -58,6 +59,7 @@ def test_a_viewer_and_a_board_with_cards_get_no_invitation(
     assert b"This roadmap is empty" not in client.get(board_url(product)).content
 
     OutcomeFactory(roadmap=product.roadmap)
+    plan_changed(product.pk)  # as every write to the plan does
     client.force_login(editor)
     assert b"This roadmap is empty" not in client.get(board_url(product)).content
 

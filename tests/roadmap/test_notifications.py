@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from roadmap import services
+from roadmap import notifications, services
 from roadmap.models import Notification
 from tests.roadmap.factories import (
     ChallengeFactory,
@@ -318,6 +319,16 @@ def email_on(settings):
     settings.DEFAULT_FROM_EMAIL = "Northstar <northstar@example.com>"
 
 
+def mail_callbacks(callbacks) -> list:
+    """The on-commit callbacks that send mail (the board keeps its own)."""
+    return [
+        callback
+        for callback in callbacks
+        if isinstance(callback, partial)
+        and callback.func is notifications.send_mass_mail
+    ]
+
+
 @pytest.mark.usefixtures("email_on")
 def test_email_goes_out_after_the_commit(
     editor_client,
@@ -334,7 +345,7 @@ def test_email_goes_out_after_the_commit(
         move(editor_client, product, "feature", feature, "current")
         assert mailoutbox == []  # not before the commit
 
-    assert len(callbacks) == 1
+    assert len(mail_callbacks(callbacks)) == 1
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == ["seller@example.com"]
@@ -400,7 +411,7 @@ def test_no_email_when_email_notifications_are_off(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         move(editor_client, product, "feature", feature, "current")
 
-    assert callbacks == []
+    assert mail_callbacks(callbacks) == []
     assert mailoutbox == []
     assert Notification.objects.count() == 1
 

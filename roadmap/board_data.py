@@ -1,0 +1,311 @@
+"""A board's data at a revision, patched from the revision before by what changed.
+
+Reading a board from scratch counts every card of every cell and reads the
+first cards of all twelve cells, so its cost grows with the roadmap. Most
+writes touch one card, or the two cells a move connects. The services that
+make those writes record what they touched (`record`), under the revision
+they made, once their transaction commits. The next read at that revision
+takes the data of the revision before it from the cache and re-reads only
+what the record names: the cells whose cards or counts changed, and the
+cards whose markup changed where they are shown.
+
+A revision without a record (a write that records nothing, a rolled-back
+write's number taken by the next one, an entry the cache dropped) is read
+from scratch: a missing record costs time, never a stale board.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass, replace
+
+from django.core.cache import caches
+from django.db import transaction
+from django.utils import timezone
+
+from roadmap.board import (
+    FIRST_PAGE,
+    KINDS,
+    MARKUP_VERSION,
+    AnyCard,
+    BoardFilters,
+    Cell,
+    FilterOptions,
+    Grid,
+    _cards_queryset,
+    _to_cards,
+    build_grid,
+    cache_set,
+    cell_counts,
+    filter_options,
+    first_cards,
+)
+from roadmap.models import Roadmap
+
+# How many writes back a read looks for data to patch.
+CHAIN = 32
+
+CellKey = tuple[str, str]  # (kind, horizon)
+CardKey = tuple[str, int]  # (kind, pk)
+
+
+@dataclass(frozen=True)
+class BoardChange:
+    """What writes changed on a board, as far as its data is concerned."""
+
+    # Cells whose cards, order or counts changed: read again.
+    cells: frozenset[CellKey] = frozenset()
+    # Cards whose markup changed: read again where the board shows them.
+    cards: frozenset[CardKey] = frozenset()
+    # Outcomes whose title changed: every card shown under it is read again.
+    outcome_titles: frozenset[int] = frozenset()
+    # The goals, themes or teams the board refers to may have changed.
+    options: bool = False
+
+    def __or__(self, other: BoardChange) -> BoardChange:
+        return BoardChange(
+            cells=self.cells | other.cells,
+            cards=self.cards | other.cards,
+            outcome_titles=self.outcome_titles | other.outcome_titles,
+            options=self.options or other.options,
+        )
+
+
+@dataclass(frozen=True)
+class BoardData:
+    grid: Grid
+    options: FilterOptions
+
+
+def _key(kind: str, *parts: object) -> str:
+    digest = hashlib.blake2b(
+        repr((MARKUP_VERSION, kind, parts)).encode(), digest_size=16
+    ).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def change_key(product_id: int, revision: int) -> str:
+    return _key("board-change", product_id, revision)
+
+
+def data_key(
+    product_id: int,
+    revision: int,
+    filters: BoardFilters,
+    loaded: dict[str, int],
+    today: dt.date,
+) -> str:
+    return _key(
+        "board-data",
+        product_id,
+        revision,
+        astuple(filters),
+        sorted(loaded.items()),
+        today.isoformat(),  # progress and freshness depend on today
+    )
+
+
+def record(product_id: int, revision: int, change: BoardChange | None) -> None:
+    """Keep what the write that made `revision` changed, once it commits.
+
+    None records nothing: the next read starts from scratch.
+    """
+    if change is None or not revision:
+        return
+    transaction.on_commit(lambda: cache_set(change_key(product_id, revision), change))
+
+
+def read(
+    roadmap: Roadmap, filters: BoardFilters, loaded: dict[str, int], today: dt.date
+) -> BoardData:
+    """The board's data read from scratch."""
+    return BoardData(
+        grid=build_grid(roadmap, filters, loaded=loaded, today=today),
+        options=filter_options(roadmap),
+    )
+
+
+def board_data(
+    roadmap: Roadmap,
+    filters: BoardFilters,
+    *,
+    loaded: dict[str, int],
+    revision: int,
+    today: dt.date | None = None,
+) -> BoardData:
+    """The board's data at `revision`: cached, patched, or read from scratch.
+
+    A text search or the score order is always read: a search is rarely
+    asked twice, and one estimate can change every feature's rank.
+    """
+    today = today or timezone.localdate()
+    if filters.q or filters.by_score or not roadmap.pk:
+        return read(roadmap, filters, loaded, today)
+    product_id = roadmap.product_id
+    oldest = max(revision - CHAIN, 0)
+    data_keys = {
+        rev: data_key(product_id, rev, filters, loaded, today)
+        for rev in range(revision, oldest - 1, -1)
+    }
+    change_keys = {
+        rev: change_key(product_id, rev) for rev in range(revision, oldest, -1)
+    }
+    found = caches["board"].get_many([*data_keys.values(), *change_keys.values()])
+    data = found.get(data_keys[revision])
+    if data is not None:
+        return data
+    change = BoardChange()
+    for rev in range(revision, oldest, -1):
+        step = found.get(change_keys[rev])
+        if step is None:
+            break
+        change = change | step
+        base = found.get(data_keys[rev - 1])
+        if base is not None:
+            data = patch(roadmap, filters, loaded, today, base, change)
+            break
+    if data is None:
+        data = read(roadmap, filters, loaded, today)
+    cache_set(data_keys[revision], data)
+    return data
+
+
+def patch(
+    roadmap: Roadmap,
+    filters: BoardFilters,
+    loaded: dict[str, int],
+    today: dt.date,
+    base: BoardData,
+    change: BoardChange,
+) -> BoardData | None:
+    """`base` with what `change` names read again; None if that cannot hold.
+
+    A card read again that has left its cell, or no longer passes the
+    filters, means the change was not what its record said: read the board
+    from scratch rather than guess.
+    """
+    cells = {(cell.row.kind, cell.horizon): cell for cell in base.grid.cells()}
+    fresh: dict[CellKey, Cell] = {}
+    if change.cells:
+        counts = cell_counts(roadmap, filters, change.cells)
+        horizons_of: dict[str, list[str]] = defaultdict(list)
+        for kind, horizon in sorted(change.cells):
+            horizons_of[kind].append(horizon)
+        for kind, horizons in horizons_of.items():
+            limits = {
+                h: max(FIRST_PAGE, loaded.get(f"{kind}-{h}", 0)) for h in horizons
+            }
+            first = first_cards(roadmap, kind, filters, limits, today, horizons)
+            for horizon in horizons:
+                shown, total = counts[(kind, horizon)]
+                fresh[(kind, horizon)] = replace(
+                    cells[(kind, horizon)],
+                    cards=first.get(horizon, []),
+                    shown=shown,
+                    total=total,
+                )
+    kept = [key for key in cells if key not in fresh]
+    stale = _stale_cards(change, (card for key in kept for card in cells[key].cards))
+    reread = _read_cards(roadmap, filters, stale, today)
+    for key in kept:
+        cell = cells[key]
+        if not any((card.kind, card.pk) in reread for card in cell.cards):
+            fresh[key] = cell
+            continue
+        cards: list[AnyCard] = []
+        for card in cell.cards:
+            new = (
+                reread[(card.kind, card.pk)] if (card.kind, card.pk) in stale else card
+            )
+            if new is None or new.horizon != cell.horizon:
+                return None
+            cards.append(new)
+        fresh[key] = replace(cell, cards=cards)
+    rows = [
+        (spec, [fresh[(spec.kind, cell.horizon)] for cell in row_cells])
+        for spec, row_cells in base.grid.rows
+    ]
+    grid = Grid(
+        columns=base.grid.columns,
+        rows=rows,
+        shown=sum(cell.shown for _, row_cells in rows for cell in row_cells),
+        total=sum(cell.total for _, row_cells in rows for cell in row_cells),
+    )
+    options = filter_options(roadmap) if change.options else base.options
+    return BoardData(grid=grid, options=options)
+
+
+def _stale_cards(change: BoardChange, shown: Iterable[AnyCard]) -> set[CardKey]:
+    """The shown cards whose markup the change may have altered."""
+    stale = set()
+    for card in shown:
+        outcome = getattr(card, "outcome", None)
+        if (card.kind, card.pk) in change.cards or (
+            outcome is not None and outcome.pk in change.outcome_titles
+        ):
+            stale.add((card.kind, card.pk))
+    return stale
+
+
+def _read_cards(
+    roadmap: Roadmap, filters: BoardFilters, keys: set[CardKey], today: dt.date
+) -> dict[CardKey, AnyCard | None]:
+    """These cards as the board shows them now (None: no longer shown)."""
+    result: dict[CardKey, AnyCard | None] = dict.fromkeys(keys)
+    for kind in KINDS:
+        pks = [pk for card_kind, pk in keys if card_kind == kind]
+        if not pks:
+            continue
+        rows = list(
+            _cards_queryset(roadmap, kind, filters).filter(pk__in=pks).order_by()
+        )
+        for card in _to_cards(kind, rows, today, roadmap):
+            result[(kind, card.pk)] = card
+    return result
+
+
+# What the services' writes change -------------------------------------------------
+
+# Fields that decide which cell a card is in, or whether the filters show it.
+PLACING_FIELDS = frozenset({"status", "goal", "outcome", "team", "teams", "horizon"})
+
+
+def card_edited(
+    kind: str,
+    pk: int,
+    horizon: str,
+    fields: Iterable[str],
+    outcome_ids: Iterable[int | None] = (),
+    key_result_changed: bool = False,
+) -> BoardChange | None:
+    """What editing these fields of a card changes on the board.
+
+    `outcome_ids`: the outcomes the card served before and after the edit.
+    """
+    fields = set(fields)
+    if "horizon" in fields or (kind == "outcome" and fields & PLACING_FIELDS):
+        # An outcome's status, goal and teams take its cards with it off the
+        # board or through the filters: read the board again.
+        return None
+    cards = {(kind, pk)}
+    placing = bool(fields & PLACING_FIELDS)
+    # An outcome card counts its features and draws its key results' bars.
+    if (kind == "feature" and "outcome" in fields) or (
+        kind == "success_metric" and ("outcome" in fields or key_result_changed)
+    ):
+        cards |= {("outcome", outcome) for outcome in outcome_ids if outcome}
+    return BoardChange(
+        cells=frozenset({(kind, horizon)}) if placing else frozenset(),
+        cards=frozenset(cards),
+        outcome_titles=frozenset({pk})
+        if kind == "outcome" and "title" in fields
+        else frozenset(),
+        options=placing,
+    )
+
+
+def card_moved(kind: str, source: str, target: str) -> BoardChange:
+    return BoardChange(cells=frozenset({(kind, source), (kind, target)}))
