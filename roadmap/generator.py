@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from metrics.models import KeyResult, Measurement, Metric
 from roadmap.models import (
@@ -512,9 +512,35 @@ def generate_roadmap(
         if builder.teams_created:
             # New team rows are offered by every product's forms.
             every_plan_changed()
+    refresh_statistics()
     return GeneratedRoadmap(
         product=product, size=size, teams_created=builder.teams_created
     )
+
+
+def refresh_statistics() -> None:
+    """Have PostgreSQL re-read the size of the tables just filled.
+
+    Until autovacuum gets to it, the planner believes a table that grew by
+    thousands of rows is as small as before, and plans the board's reads
+    for a few rows: it sorts a whole cell instead of walking its index to
+    the first cards (7 ms instead of 0.5 ms per cell on the 4x roadmap).
+    """
+    models = (
+        Outcome,
+        Outcome.teams.through,
+        Challenge,
+        SuccessMetric,
+        Feature,
+        TeamDependency,
+        KeyResult,
+        Metric,
+        Measurement,
+        Goal,
+    )
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def delete_product(product: Product) -> None:
