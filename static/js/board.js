@@ -31,7 +31,7 @@
   // A board with a form, a menu or a drag in progress is not refreshed now:
   // the next poll asks again.
   function isBusy() {
-    return writes > 0 || !!document.querySelector("#board-grid [data-card-form], #board-grid .menu, .is-dragging, #board-grid [data-conflict], #board-grid .card-conflict");
+    return writes > 0 || !!document.querySelector("#board-grid [data-card-form], #board-grid .menu-slot, #board-grid .menu, .is-dragging, #board-grid [data-conflict], #board-grid .card-conflict");
   }
 
   // A write names the outcomes it changed (outcome-changed); the open side
@@ -113,6 +113,15 @@
     focusWasInGrid = focusWasInGrid || !!(g && g.contains(document.activeElement));
   }
   document.body.addEventListener("htmx:beforeSwap", swapStarts);
+  // A refresh asked for before a menu opened (or a form, or a drag) would
+  // merge the grid under it and take it away: drop it, the next poll asks
+  // again once the person is done.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (source && source.id === "board-sync" && isBusy()) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.body.addEventListener("htmx:oobBeforeSwap", swapStarts);
 
   document.body.addEventListener("htmx:afterSwap", function (event) {

@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from roadmap.models import Feature
 from strategy.models import HistoryEntry
-from tests.roadmap.factories import RoadmapFactory
+from strategy.revision import plan_changed
+from tests.roadmap.factories import FeatureFactory, RoadmapFactory
 from tests.strategy.factories import ProductFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -105,3 +106,46 @@ def test_a_product_manager_shapes_the_roadmap_while_a_colleague_watches(
         "restored",
     }
     watcher_context.close()
+
+
+def test_a_refresh_that_lands_while_a_menu_opens_waits_until_it_closes(
+    page, login, live_server
+):
+    """A colleague's change is on its way when the person opens a card's menu:
+    the menu stays, and the board catches up once it is closed."""
+    pm = UserFactory(username="pm")
+    product = ProductFactory(name="Fabrikam Style", slug="fabrikam-style", editors=[pm])
+    roadmap = RoadmapFactory(product=product)
+    FeatureFactory(roadmap=roadmap, horizon="soon", title="Style quiz")
+    login(page, "pm")
+    page.goto(f"{live_server.url}/products/{product.slug}/roadmap/")
+    held, holding = [], [True]
+
+    def hold(route):
+        if holding:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/roadmap/revision/**", hold)
+    FeatureFactory(roadmap=roadmap, horizon="soon", title="Outfit planner")
+    plan_changed(product.pk)
+    while not held:  # the next poll, held on its way to the server
+        page.wait_for_timeout(50)
+
+    page.locator(".card-feature", has_text="Style quiz").get_by_role(
+        "button", name="Move, edit or delete"
+    ).click()
+    delete = page.get_by_role("menuitem", name="Delete")
+    expect(delete).to_be_visible()
+    holding.clear()
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(1_500)
+
+    expect(delete).to_be_visible()
+    expect(page.locator(".card-feature", has_text="Outfit planner")).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(page.locator(".card-feature", has_text="Outfit planner")).to_be_visible(
+        timeout=SEEN_WITHIN_MS
+    )
