@@ -15,7 +15,9 @@ one). Then it measures, per size:
 2. the warm board under wrk (`-c8 -t2 -d10s --latency`) beside a static file
    of the same bytes served by the same gunicorn (whitenoise; the copy is
    written into STATIC_ROOT after `collectstatic`, as `make serve` runs it,
-   and removed at the end), and the ratio;
+   and removed at the end), and the ratio. The same board asked for again by
+   the same session is answered from the worker's memory
+   (roadmap.board_memory), as a browser's reload would be;
 3. the board's bytes on the wire with and without `Accept-Encoding: gzip`;
 4. card save and card move p50/p95 over loopback, and card saves in-process
    through Django's test client;
@@ -679,6 +681,11 @@ def main() -> None:
         report(boards, args, phases)
     finally:
         server.stop()
+        # The in-process requests started the memories' listener: stop it
+        # before its database goes.
+        from roadmap import share_cache
+
+        share_cache.memory.stop()
         for board in boards:
             if board.static_path is not None:
                 board.static_path.unlink(missing_ok=True)

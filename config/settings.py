@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A share page's repeat visit is answered here, before sessions and auth.
     "roadmap.middleware.share_not_modified",
+    # A board page asked for again, unchanged, is answered from memory here.
+    "roadmap.middleware.board_page_from_memory",
     # Compresses HTML and JSON for clients that accept gzip. BREACH: a
     # compressed page that holds a secret next to attacker-chosen text leaks
     # the secret through the response size. Django masks the CSRF token with
@@ -394,3 +396,7 @@ LOGGING = {
 # thread listens for PostgreSQL's notifications of what changed
 # (roadmap.share_cache); 0 asks the database on every visit instead.
 SHARE_PAGE_MEMORY = os.environ.get("NORTHSTAR_SHARE_PAGE_MEMORY", "1") == "1"
+# Board pages each worker keeps to answer the same request again (about
+# 250 KB each for a large board; 0 turns it off). Needs the share memory's
+# listener (roadmap.board_memory).
+BOARD_PAGE_MEMORY = int(os.environ.get("NORTHSTAR_BOARD_PAGE_MEMORY", "64"))

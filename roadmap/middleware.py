@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 
-from roadmap import share_cache, sharing
+from roadmap import board_memory, share_cache, sharing
 from roadmap.models import ShareLink
 
 SHARE_PAGE = re.compile(r"^/s/([^/]+)/$")
@@ -85,3 +86,37 @@ def not_modified(etag: str) -> HttpResponse:
         response[header] = value
     response["ETag"] = etag
     return response
+
+
+def board_page_from_memory(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Answer a board page asked for again, unchanged, from the worker's memory.
+
+    See roadmap.board_memory for what is kept, for how long, and what makes
+    it forget. It sits before GZip, so a kept compressed page is not
+    compressed again, and before sessions and authentication, which a kept
+    page has already been through.
+    """
+    if not board_memory.enabled():
+        raise MiddlewareNotUsed
+    memory = board_memory.memory
+    memory.size = board_memory.board_pages()
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        key = board_memory.request_key(request)
+        if key is None:
+            return get_response(request)
+        share_cache.memory.start()
+        page = memory.lookup(key)
+        if page is not None:
+            return page.response()
+        generation = memory.generation()
+        response = get_response(request)
+        if generation is not None:
+            kept = board_memory.page_to_keep(request, response)
+            if kept is not None:
+                memory.keep(key, kept, generation)
+        return response
+
+    return middleware

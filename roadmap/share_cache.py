@@ -13,7 +13,10 @@ when a link is revoked, re-scoped, re-dated or deleted. One thread per worker
 listens on its own connection and forgets what a notification names. The
 memory is used only while that thread is listening: before it listens, after
 its connection drops, and until it listens again, every visit asks the
-database, as it did before.
+database, as it did before. Nor is it used while a notification is waiting
+on the listener's socket or being handled, so a worker never answers from
+memory once PostgreSQL has told it of a change. The board pages' memory
+(roadmap.board_memory) follows the same notifications.
 
 Views answered from memory are counted in memory and written by the same
 thread about once a second (and when the worker exits), so the share list's
@@ -27,8 +30,10 @@ import atexit
 import datetime as dt
 import logging
 import os
+import select
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +45,8 @@ from django.utils import timezone
 CHANNEL = "northstar_plan"
 APPLICATION_NAME = "northstar share page listener"
 FLUSH_SECONDS = 1.0
+# Notifications about one session or one person (migration roadmap 0014).
+PERSONAL_PREFIXES = ("session:", "user:")
 RETRY_SECONDS = 2.0
 
 logger = logging.getLogger(__name__)
@@ -71,10 +78,18 @@ class ShareMemory:
         # database is kept only if nothing was announced while it was read.
         self._generation = 0
         self._listening = False
+        # The listener's socket, and whether its thread is reading from it:
+        # while a notification may be waiting or half handled, memory is not
+        # used (a write that just committed must not be missed).
+        self._socket: int | None = None
+        self._reading = False
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._stop = threading.Event()
         self._flush_at_exit = False
+        # Other memories kept true by the same notifications (board pages):
+        # each is told every payload, and None when all must be forgotten.
+        self._followers: list[Callable[[str | None], None]] = []
 
     # The request side ---------------------------------------------------------
 
@@ -101,15 +116,25 @@ class ShareMemory:
                 atexit.register(self.flush_views)
                 self._flush_at_exit = True
 
+    def _usable(self) -> bool:
+        """Whether memory may answer now (called with the lock held)."""
+        if not self._listening or self._reading or self._socket is None:
+            return False
+        try:
+            waiting, _, _ = select.select([self._socket], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not waiting
+
     def generation(self) -> int | None:
         """The current generation, or None while memory must not be used."""
         with self._lock:
-            return self._generation if self._listening else None
+            return self._generation if self._usable() else None
 
     def lookup(self, token_hash: str) -> tuple[KnownLink, int] | None:
         """The known link with this hash and its product's revision, if both are known."""
         with self._lock:
-            if not self._listening:
+            if not self._usable():
                 return None
             link = self._links.get(token_hash)
             if link is None:
@@ -133,7 +158,25 @@ class ShareMemory:
             self._views[link_pk] += 1
             self._last_used[link_pk] = timezone.now()
 
+    def follow(self, forget: Callable[[str | None], None]) -> None:
+        """Have `forget` told of every notification this memory hears."""
+        with self._lock:
+            if forget not in self._followers:
+                self._followers.append(forget)
+
     # The listener side --------------------------------------------------------
+
+    def receive(self, payload: str) -> None:
+        """Forget what a notification names, here and in the followers.
+
+        A product's id names its links and revision; "session:…" and
+        "user:…" name what only the followers keep; anything else names
+        everything.
+        """
+        if not payload.startswith(PERSONAL_PREFIXES):
+            self.forget_product(_product_named(payload))
+        for forget in list(self._followers):
+            forget(payload)
 
     def forget_product(self, product_id: int | None) -> None:
         with self._lock:
@@ -150,27 +193,45 @@ class ShareMemory:
             ]:
                 del self._links[token_hash]
 
-    def _set_listening(self, listening: bool) -> None:
+    def _set_listening(self, listening: bool, socket: int | None = None) -> None:
         with self._lock:
             self._generation += 1
             self._listening = listening
+            self._socket = socket
             self._links.clear()
             self._revisions.clear()
+            followers = list(self._followers)
+        for forget in followers:
+            forget(None)
 
     def _listen_forever(self) -> None:
         while not self._stop.is_set():
             try:
                 with _listener_connection() as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self._set_listening(True)
+                    self._set_listening(True, conn.fileno())
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=FLUSH_SECONDS):
-                            self.forget_product(_product_named(note.payload))
-                        self._flush_on(conn)
+                        select.select([conn.fileno()], [], [], FLUSH_SECONDS)
+                        self._set_reading(True)
+                        try:
+                            self._read_notifications(conn)
+                            self._flush_on(conn)
+                            # Those that arrived during the flush.
+                            self._read_notifications(conn)
+                        finally:
+                            self._set_reading(False)
             except Exception:  # the thread must outlive any database hiccup
                 logger.warning("share page listener lost its connection", exc_info=True)
             self._set_listening(False)
             self._stop.wait(RETRY_SECONDS)
+
+    def _set_reading(self, reading: bool) -> None:
+        with self._lock:
+            self._reading = reading
+
+    def _read_notifications(self, conn: psycopg.Connection[Any]) -> None:
+        for note in conn.notifies(timeout=0):
+            self.receive(note.payload)
 
     def stop(self) -> None:
         self._stop.set()

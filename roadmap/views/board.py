@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from config.types import HtmxHttpRequest
 from roadmap import board as engine
+from roadmap import board_memory
 from roadmap.board import (
     MORE_PAGE,
     ROW_BY_KIND,
@@ -192,6 +193,7 @@ def board(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(html)
+    board_memory.may_keep(request, product.pk)
     return board_page(request, product, html=html, filter_fields=filter_fields)
 
 

@@ -196,3 +196,22 @@ def test_a_value_read_while_something_changed_is_not_kept(listening, shared_link
     memory.remember(link.token_hash, known, revision=1, generation=generation)
 
     assert not remembered(link)
+
+
+def test_memory_is_not_used_while_the_listener_reads_a_notification(
+    listening, shared_link
+):
+    """A change PostgreSQL has announced is never answered from memory."""
+    link, secret = shared_link
+    client = Client()
+    etag = visit(client, secret)["ETag"]
+    visit(client, secret, etag)
+    assert remembered(link)
+
+    memory._set_reading(True)
+    try:
+        assert memory.generation() is None
+        assert not remembered(link)
+    finally:
+        memory._set_reading(False)
+    assert remembered(link)
