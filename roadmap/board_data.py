@@ -146,15 +146,15 @@ def board_data(
         return read(roadmap, filters, loaded, today)
     product_id = roadmap.product_id
     oldest = max(revision - CHAIN, 0)
-    data_keys = {
-        rev: data_key(product_id, rev, filters, loaded, today)
-        for rev in range(revision, oldest - 1, -1)
-    }
+    board = caches["board"]
+    wanted = data_key(product_id, revision, filters, loaded, today)
     change_keys = {
         rev: change_key(product_id, rev) for rev in range(revision, oldest, -1)
     }
-    found = caches["board"].get_many([*data_keys.values(), *change_keys.values()])
-    data = found.get(data_keys[revision])
+    # Changes are small: read them all at once. A board's data is not: read
+    # the newest one there is, one at a time.
+    found = board.get_many([wanted, *change_keys.values()])
+    data = found.get(wanted)
     if data is not None:
         return data
     change = BoardChange()
@@ -163,13 +163,13 @@ def board_data(
         if step is None:
             break
         change = change | step
-        base = found.get(data_keys[rev - 1])
+        base = board.get(data_key(product_id, rev - 1, filters, loaded, today))
         if base is not None:
             data = patch(roadmap, filters, loaded, today, base, change)
             break
     if data is None:
         data = read(roadmap, filters, loaded, today)
-    cache_set(data_keys[revision], data)
+    cache_set(wanted, data)
     return data
 
 
