@@ -92,18 +92,20 @@ def test_caches_stay_in_each_process_without_redis_url(tmp_path):
 
 def test_responses_are_gzipped_before_any_other_middleware_sees_the_body(tmp_path):
     """Only SecurityMiddleware and the two security-header middlewares (headers
-    only), whitenoise (static files) and the share page's 304 (which has no
-    body) come first."""
+    only), whitenoise (static files), the share page's 304 (which has no
+    body) and the board pages' memory (which keeps a body as gzip left it and
+    answers with it unchanged) come first."""
     code = "from django.conf import settings; print(*settings.MIDDLEWARE)"
 
     result = run_settings(tmp_path, code, **SERVER)
 
     middleware = result.stdout.split()
-    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 5
-    assert middleware[:5] == [
+    assert middleware.index("django.middleware.gzip.GZipMiddleware") == 6
+    assert middleware[:6] == [
         "django.middleware.security.SecurityMiddleware",
         "csp.middleware.CSPMiddleware",
         "config.middleware.permissions_policy",
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "roadmap.middleware.share_not_modified",
+        "roadmap.middleware.board_page_from_memory",
     ]

@@ -66,6 +66,12 @@ def signed_in(user) -> Client:
     return client
 
 
+def key_of(client: Client, product) -> tuple[str, str, bool]:
+    """The memory's key for the plain board page this client asks for."""
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return (board_memory.session_digest(cookie), board_url(product), False)
+
+
 def kept_board(client: Client, product, **headers) -> bytes:
     """Ask for the board until the memory keeps it (the first answer sets
     the session's clocks and the CSRF cookie, which is never kept)."""
@@ -200,7 +206,8 @@ def test_without_its_listener_memory_is_not_used(listening, pm, product):
         )
     eventually(lambda: memory.generation() is None)
 
-    assert not len(memory)
+    assert memory.lookup(key_of(client, product)) is None
+    eventually(lambda: not len(memory))  # and forgotten once the thread notices
     eventually(lambda: memory.generation() is not None, seconds=10)
 
 
