@@ -23,7 +23,7 @@ from tests.roadmap.factories import (
     OutcomeFactory,
     RoadmapFactory,
 )
-from tests.roadmap.test_share_memory import eventually
+from tests.roadmap.test_share_memory import cut_the_listeners_connection, eventually
 from tests.strategy.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -194,17 +194,9 @@ def test_only_the_bare_board_page_is_kept(listening, pm, product, query, headers
 
 
 def test_without_its_listener_memory_is_not_used(listening, pm, product):
-    from django.db import connection
-
     client = signed_in(pm)
     kept_board(client, product)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = %s AND datname = current_database()",
-            [share_cache.APPLICATION_NAME],
-        )
-    eventually(lambda: memory.generation() is None)
+    cut_the_listeners_connection()
 
     assert memory.lookup(key_of(client, product)) is None
     eventually(lambda: not len(memory))  # and forgotten once the thread notices

@@ -34,6 +34,17 @@ def eventually(condition: Callable[[], object], seconds: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+def cut_the_listeners_connection() -> None:
+    """End the listener's database session, as a restart or network cut would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [share_cache.APPLICATION_NAME],
+        )
+    eventually(lambda: memory.generation() is None)
+
+
 @pytest.fixture
 def listening(settings) -> Iterator[share_cache.ShareMemory]:
     settings.SHARE_PAGE_MEMORY = True
@@ -173,13 +184,7 @@ def test_without_its_connection_memory_is_not_used(listening, shared_link):
     visit(client, secret, etag)
     assert remembered(link)
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = %s AND datname = current_database()",
-            [share_cache.APPLICATION_NAME],
-        )
-    eventually(lambda: memory.generation() is None)
+    cut_the_listeners_connection()
 
     assert not remembered(link)
     assert visit(client, secret, etag).status_code == 304  # from the database
