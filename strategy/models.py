@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -157,6 +158,17 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("strategy:product_detail", args=[self.slug])
+
+    def roadmap_or_none(self) -> Any:
+        """The product's roadmap, or None before its first write.
+
+        Read once per instance: the overview's summary, review schedule and
+        portfolio balance all ask for it.
+        """
+        try:
+            return self.roadmap
+        except ObjectDoesNotExist:
+            return None
 
 
 def readable_by(product: str, user: str) -> Q:

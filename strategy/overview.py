@@ -31,7 +31,7 @@ class Horizon:
 
 def horizons_for(product: Product) -> list[Horizon]:
     """Return the product's horizons in board order, with its own labels."""
-    roadmap = _roadmap_model().objects.filter(product=product).first()
+    roadmap = product.roadmap_or_none()
     choices = _outcome_model()._meta.get_field("horizon").choices
     if roadmap is None:
         return [Horizon(value, str(label), "") for value, label in choices]
@@ -93,6 +93,5 @@ def outcomes_by_horizon(goal: Goal) -> list[tuple[Horizon, list[Any]]]:
 
 def review_schedule(product: Product) -> Any:
     """When the product's next review is due (the roadmap's ReviewSchedule)."""
-    model = _roadmap_model()
-    roadmap = model.objects.filter(product=product).first() or model(product=product)
+    roadmap = product.roadmap_or_none() or _roadmap_model()(product=product)
     return roadmap.review_schedule()

@@ -11,7 +11,6 @@ from typing import Any
 
 from django import template
 
-from roadmap.models import Roadmap
 from roadmap.portfolio import load_portfolio
 from roadmap.prioritisation import Row
 
@@ -32,7 +31,7 @@ def errors_for(row: Row, name: str) -> list[str]:
 @register.inclusion_tag("roadmap/_portfolio_balance.html")
 def portfolio_balance(product: Any, heading_level: int = 2) -> dict[str, Any]:
     """The product's portfolio balance, read here in at most three queries."""
-    roadmap = Roadmap.objects.filter(product=product).first()
+    roadmap = product.roadmap_or_none()
     return {
         "portfolio": load_portfolio(roadmap),
         "product": product,

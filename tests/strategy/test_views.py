@@ -124,10 +124,11 @@ def test_product_detail_query_count_is_constant(
     OutcomeFactory.create_batch(goal_count, roadmap=product.roadmap, goal=None)
 
     # user (the session is cached), product, editors, themes, goals, key results, archived
-    # count, roadmap, outcome counts, editor list, the review schedule's roadmap and
-    # its reviews; the portfolio balance: roadmap, outcomes per horizon and
-    # category, estimated effort per horizon and category
-    with django_assert_num_queries(15):
+    # count, roadmap (read once for the summary, the review schedule and the
+    # balance), outcome counts, editor list, the review schedule's reviews; the
+    # portfolio balance: outcomes per horizon and category, estimated effort per
+    # horizon and category
+    with django_assert_num_queries(13):
         response = viewer_client.get(product.get_absolute_url())
 
     assert response.status_code == 200
