@@ -279,7 +279,8 @@ def cell_cards(
     cards = engine.cell_cards(
         roadmap, kind, horizon, filters, offset=offset, limit=MORE_PAGE
     )
-    shown, _ = engine.cell_counts(roadmap, filters)[(kind, horizon)]
+    cell = (kind, horizon)
+    shown, _ = engine.cell_counts(roadmap, filters, [cell])[cell]
     page = Page(product.slug, can_edit(request.user, product))
     pieces = Pieces(page)
     pieces.prefetch(cards)
