@@ -12,6 +12,12 @@ cards whose markup changed where they are shown.
 A revision without a record (a write that records nothing, a rolled-back
 write's number taken by the next one, an entry the cache dropped) is read
 from scratch: a missing record costs time, never a stale board.
+
+With a shared cache (Redis) every worker finds the records there. With each
+worker's own memory, a record kept by the worker that wrote is unknown to
+the others, which would read the whole board after every write. So the write
+also announces its record on the share pages' channel, in its transaction
+(PostgreSQL delivers it on commit), and each worker's listener keeps it.
 """
 
 from __future__ import annotations
@@ -23,9 +29,12 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass, replace
 
 from django.core.cache import caches
-from django.db import transaction
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
 from django.utils import timezone
+from pydantic import TypeAdapter, ValidationError
 
+from roadmap import share_cache
 from roadmap.board import (
     FIRST_PAGE,
     KINDS,
@@ -116,6 +125,45 @@ def record(product_id: int, revision: int, change: BoardChange | None) -> None:
     if change is None or not revision:
         return
     transaction.on_commit(lambda: cache_set(change_key(product_id, revision), change))
+    if _workers_keep_their_own():
+        _announce(product_id, revision, change)
+
+
+# Announcing records to the other workers -------------------------------------------
+
+ANNOUNCEMENT = "board-change"
+# PostgreSQL refuses a notification of 8,000 bytes or more; a record that large
+# is not announced (the other workers read that board from scratch).
+ANNOUNCEMENT_BYTES = 7_900
+_announcement = TypeAdapter(BoardChange)
+
+
+def _workers_keep_their_own() -> bool:
+    """Whether records live in each worker's memory and its listener runs."""
+    return isinstance(caches["board"], LocMemCache) and share_cache.enabled()
+
+
+def _announce(product_id: int, revision: int, change: BoardChange) -> None:
+    payload = (
+        f"{ANNOUNCEMENT}:{product_id}:{revision}:"
+        + _announcement.dump_json(change).decode()
+    )
+    if len(payload.encode()) >= ANNOUNCEMENT_BYTES:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [share_cache.CHANNEL, payload])
+
+
+def keep_announced(payload: str | None) -> None:
+    """Keep a record another worker announced (the listener calls this)."""
+    if payload is None or not payload.startswith(f"{ANNOUNCEMENT}:"):
+        return
+    _, product_id, revision, body = payload.split(":", 3)
+    try:
+        change = _announcement.validate_json(body)
+    except ValidationError:
+        return
+    cache_set(change_key(int(product_id), int(revision)), change)
 
 
 def read(
@@ -144,6 +192,8 @@ def board_data(
     today = today or timezone.localdate()
     if filters.q or filters.by_score or not roadmap.pk:
         return read(roadmap, filters, loaded, today)
+    if _workers_keep_their_own():
+        share_cache.memory.start()  # its listener keeps the others' records
     product_id = roadmap.product_id
     oldest = max(revision - CHAIN, 0)
     board = caches["board"]
@@ -309,3 +359,6 @@ def card_edited(
 
 def card_moved(kind: str, source: str, target: str) -> BoardChange:
     return BoardChange(cells=frozenset({(kind, source), (kind, target)}))
+
+
+share_cache.memory.follow(keep_announced)

@@ -119,6 +119,8 @@ class BoardPageMemory:
 
     def forget(self, payload: str | None) -> None:
         """Forget the pages a notification names (None or unknown: all)."""
+        if payload is not None and payload.startswith("board-change:"):
+            return  # its product's revision is announced apart
         with self._lock:
             self._generation += 1
             if payload is None:

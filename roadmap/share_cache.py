@@ -45,8 +45,10 @@ from django.utils import timezone
 CHANNEL = "northstar_plan"
 APPLICATION_NAME = "northstar share page listener"
 FLUSH_SECONDS = 1.0
-# Notifications about one session or one person (migration roadmap 0014).
-PERSONAL_PREFIXES = ("session:", "user:")
+# Notifications that name no product's links: about one session or one
+# person (migration roadmap 0014), or what a write changed on a board
+# (roadmap.board_data; its product's revision is announced apart).
+FOLLOWERS_ONLY_PREFIXES = ("session:", "user:", "board-change:")
 RETRY_SECONDS = 2.0
 
 logger = logging.getLogger(__name__)
@@ -169,11 +171,11 @@ class ShareMemory:
     def receive(self, payload: str) -> None:
         """Forget what a notification names, here and in the followers.
 
-        A product's id names its links and revision; "session:…" and
-        "user:…" name what only the followers keep; anything else names
-        everything.
+        A product's id names its links and revision; "session:…",
+        "user:…" and "board-change:…" name what only the followers keep;
+        anything else names everything.
         """
-        if not payload.startswith(PERSONAL_PREFIXES):
+        if not payload.startswith(FOLLOWERS_ONLY_PREFIXES):
             self.forget_product(_product_named(payload))
         for forget in list(self._followers):
             forget(payload)

@@ -615,3 +615,24 @@ def test_header_count_costs_no_query(
         response = client.get(reverse("strategy:home"))
 
     assert (f'aria-hidden="true">{count}</span>' in response.text) is bool(count)
+
+
+def test_a_session_whose_person_was_deleted_is_signed_out(client, seller):
+    client.force_login(seller)
+    seller.delete()
+
+    response = client.get(reverse("notifications:notification_list"))
+
+    assert response.status_code == 302
+    assert response.wsgi_request.user.is_anonymous
+
+
+def test_a_session_whose_person_was_deactivated_is_signed_out(client, seller):
+    client.force_login(seller)
+    seller.is_active = False
+    seller.save()
+
+    response = client.get(reverse("notifications:notification_list"))
+
+    assert response.status_code == 302
+    assert response.wsgi_request.user.is_anonymous
