@@ -133,7 +133,25 @@
     }
   });
 
+  // "Show N more" loads its cards while it is still a screen away, so the
+  // cards it adds push down only what is off screen: the page does not jump
+  // under a person scrolling. (htmx's own intersect trigger has no margin.)
+  var nearScreen = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      nearScreen.unobserve(entry.target);
+      htmx.trigger(entry.target, "near-screen");
+    });
+  }, {rootMargin: "100% 0px"}) : null;
+  function watchMoreButtons() {
+    if (!nearScreen) return;
+    document.querySelectorAll("#board-grid [data-more]").forEach(function (button) {
+      nearScreen.observe(button);
+    });
+  }
+
   document.body.addEventListener("htmx:afterSettle", function () {
+    watchMoreButtons();
     highlight(selected);
     armToasts();
     if (openMenu && !openMenu.slot.isConnected) openMenu = null;
@@ -888,4 +906,5 @@
 
   highlight(null);
   rove();
+  watchMoreButtons();
 })();

@@ -328,7 +328,7 @@ def test_show_more_stays_in_the_arrow_order_and_hands_focus_on(
     keys.press("Tab", "ArrowRight", "PageDown", "PageDown", "PageDown", "End")
     assert keys.focused() == first_page[-1]
     keys.press("ArrowDown")
-    # "Show 1 more" takes the focus, or, revealed on screen, loads at once;
+    # "Show 1 more" takes the focus, or, near the screen, loads by itself;
     # either way the focus lands on the first card it brought.
     if keys.focused() == "feature-soon:more":
         keys.press("Enter")

@@ -73,3 +73,33 @@ def test_the_scale_1_board_paints_a_light_first_screen(browser, live_server):
         assert figures["cards"] == 12 * FIRST_PAGE
         assert figures["dom"] <= 6_000
         assert figures["cls"] == 0
+
+
+def test_a_cell_loads_its_next_cards_while_they_are_a_screen_away(
+    page, live_server, login
+):
+    """The cards "Show more" adds push down only what is still off screen, so
+    the page does not jump under someone scrolling a phone."""
+    UserFactory(username="pm")
+    call_command(
+        "generate_roadmap", "large", "--scale", "1", "--editor", "pm", verbosity=0
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "pm")
+    page.goto(f"{live_server.url}/products/large/roadmap/")
+    cards = "#cell-outcome-current .card-list > [data-card]"
+    assert page.locator(cards).count() == FIRST_PAGE
+
+    # Scroll until the button is half a screen below the window's bottom.
+    page.locator("#cell-outcome-current [data-more]").evaluate(
+        "button => window.scrollTo(0, button.getBoundingClientRect().top"
+        " + window.scrollY - 1.5 * window.innerHeight)"
+    )
+    page.locator(cards).nth(FIRST_PAGE).wait_for(state="attached")
+
+    first_new_card_top = (
+        page.locator(cards)
+        .nth(FIRST_PAGE)
+        .evaluate("card => card.getBoundingClientRect().top")
+    )
+    assert first_new_card_top > page.evaluate("window.innerHeight")

@@ -41,9 +41,9 @@ def test_board_paints_the_first_cards_of_a_cell_and_offers_the_rest(
     assert titles(html) == [f"Feature {i:03}" for i in range(FIRST_PAGE)]
     assert "Show 30 more" in html
     # A real button, for keyboards and screen readers, that also loads itself
-    # when it scrolls into view.
+    # as it nears the screen (board.js) or scrolls into view.
     button = re.search(r"<button[^>]*data-more[^>]*>", html).group(0)
-    assert 'hx-trigger="click, revealed"' in button
+    assert 'hx-trigger="click, near-screen once, intersect once"' in button
     assert f"offset={FIRST_PAGE}" in button
 
 
