@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 WORKERS = 2
 MIN_SAMPLES = 10
+FORM_ENCODED = "application/x-www-form-urlencoded"
 HORIZONS = ["current", "soon", "future"]
 
 
@@ -172,7 +173,7 @@ class Http:
         body = urlencode(data, doseq=True).encode() if data is not None else None
         all_headers = {"Cookie": self.cookie, **(headers or {})}
         if body is not None:
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            all_headers["Content-Type"] = FORM_ENCODED
             all_headers["X-CSRFToken"] = self.csrf
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
@@ -295,7 +296,12 @@ def measure_in_process(board: Board, editor: Any, saves: int, static_dir: Path) 
         )
         with CaptureQueriesContext(connection) as queries:
             began = time.perf_counter()
-            response = client.post(url, data, headers={"HX-Request": "true"})
+            response = client.post(
+                url,
+                urlencode(data, doseq=True),
+                content_type=FORM_ENCODED,  # as htmx posts a form
+                headers={"HX-Request": "true"},
+            )
             board.inprocess_save_ms.append((time.perf_counter() - began) * 1000)
         if response.status_code != 200:
             board.failures.append(f"in-process save: status {response.status_code}")
