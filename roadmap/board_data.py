@@ -131,7 +131,6 @@ def record(product_id: int, revision: int, change: BoardChange | None) -> None:
 
 # Announcing records to the other workers -------------------------------------------
 
-ANNOUNCEMENT = "board-change"
 # PostgreSQL refuses a notification of 8,000 bytes or more; a record that large
 # is not announced (the other workers read that board from scratch).
 ANNOUNCEMENT_BYTES = 7_900
@@ -145,7 +144,7 @@ def _workers_keep_their_own() -> bool:
 
 def _announce(product_id: int, revision: int, change: BoardChange) -> None:
     payload = (
-        f"{ANNOUNCEMENT}:{product_id}:{revision}:"
+        f"{share_cache.BOARD_CHANGE_PREFIX}{product_id}:{revision}:"
         + _announcement.dump_json(change).decode()
     )
     if len(payload.encode()) >= ANNOUNCEMENT_BYTES:
@@ -156,14 +155,15 @@ def _announce(product_id: int, revision: int, change: BoardChange) -> None:
 
 def keep_announced(payload: str | None) -> None:
     """Keep a record another worker announced (the listener calls this)."""
-    if payload is None or not payload.startswith(f"{ANNOUNCEMENT}:"):
+    if payload is None or not payload.startswith(share_cache.BOARD_CHANGE_PREFIX):
         return
-    _, product_id, revision, body = payload.split(":", 3)
     try:
+        _, product_id, revision, body = payload.split(":", 3)
+        key = change_key(int(product_id), int(revision))
         change = _announcement.validate_json(body)
-    except ValidationError:
+    except (ValueError, ValidationError):  # not one of ours: ignore it
         return
-    cache_set(change_key(int(product_id), int(revision)), change)
+    cache_set(key, change)
 
 
 def read(

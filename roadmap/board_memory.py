@@ -119,7 +119,7 @@ class BoardPageMemory:
 
     def forget(self, payload: str | None) -> None:
         """Forget the pages a notification names (None or unknown: all)."""
-        if payload is not None and payload.startswith("board-change:"):
+        if payload is not None and payload.startswith(share_cache.BOARD_CHANGE_PREFIX):
             return  # its product's revision is announced apart
         with self._lock:
             self._generation += 1

@@ -48,7 +48,8 @@ FLUSH_SECONDS = 1.0
 # Notifications that name no product's links: about one session or one
 # person (migration roadmap 0014), or what a write changed on a board
 # (roadmap.board_data; its product's revision is announced apart).
-FOLLOWERS_ONLY_PREFIXES = ("session:", "user:", "board-change:")
+BOARD_CHANGE_PREFIX = "board-change:"
+FOLLOWERS_ONLY_PREFIXES = ("session:", "user:", BOARD_CHANGE_PREFIX)
 RETRY_SECONDS = 2.0
 
 logger = logging.getLogger(__name__)

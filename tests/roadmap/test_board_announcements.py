@@ -23,12 +23,14 @@ from django.urls import reverse
 from roadmap import board_data as data_module
 from roadmap import share_cache
 from roadmap.board import BoardFilters
-from roadmap.board_data import ANNOUNCEMENT, BoardChange, board_data, change_key
+from roadmap.board_data import BoardChange, board_data, change_key
 from tests.roadmap.factories import FeatureFactory
 from tests.roadmap.test_board import HTMX
 from tests.roadmap.test_share_memory import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+ANNOUNCEMENT = share_cache.BOARD_CHANGE_PREFIX
 
 local_cache = isinstance(caches["board"], LocMemCache)
 each_worker_its_own_cache = pytest.mark.skipif(
@@ -59,7 +61,7 @@ def announcements(conn: psycopg.Connection) -> list[str]:
     return [
         note.payload
         for note in conn.notifies(timeout=1, stop_after=5)
-        if note.payload.startswith(f"{ANNOUNCEMENT}:")
+        if note.payload.startswith(ANNOUNCEMENT)
     ]
 
 
@@ -116,7 +118,7 @@ def test_a_change_announced_by_another_worker_patches_this_workers_board(
         "SELECT pg_notify(%s, %s)",
         [
             share_cache.CHANNEL,
-            f"{ANNOUNCEMENT}:{product.pk}:{revision}:"
+            f"{ANNOUNCEMENT}{product.pk}:{revision}:"
             + data_module._announcement.dump_json(change).decode(),
         ],
     )
@@ -139,13 +141,14 @@ def test_an_announcement_names_no_product_whose_share_links_are_forgotten(
     forgotten: list[int | None] = []
     monkeypatch.setattr(share_cache.memory, "forget_product", forgotten.append)
 
-    share_cache.memory.receive(f"{ANNOUNCEMENT}:1:2:{{}}")
+    share_cache.memory.receive(f"{ANNOUNCEMENT}1:2:{{}}")
 
     assert forgotten == []
 
 
-def test_an_announcement_that_is_not_a_record_is_ignored():
-    data_module.keep_announced(f"{ANNOUNCEMENT}:1:2:not json")
+@pytest.mark.parametrize("rest", ["1:2:not json", "1:2", "one:2:{}", ""])
+def test_an_announcement_that_is_not_a_record_is_ignored(rest):
+    data_module.keep_announced(f"{ANNOUNCEMENT}{rest}")
 
     assert caches["board"].get(change_key(1, 2)) is None
 
