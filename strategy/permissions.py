@@ -11,11 +11,13 @@ A private product's outsider is answered 404, as if it did not exist.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from strategy.models import Product
 
@@ -66,13 +68,44 @@ def can_manage_products(user: Any) -> bool:
     return bool(_is_signed_in(user) and user.is_superuser)
 
 
+@functools.cache
+def _product_query() -> tuple[str, tuple[Any, ...]]:
+    """The SQL that loads a product by slug with its editors' and viewers' ids.
+
+    Every page of a product asks who may read and who may change it; reading
+    the ids with the product saves each page the query for them. Built
+    through the ORM, the two array subqueries cost more Python than the
+    query they save, so the SQL, which never changes, is built once per
+    process.
+    """
+    members = [
+        ArraySubquery(through.objects.filter(product=OuterRef("pk")).values("user"))
+        for through in (Product.editors.through, Product.viewers.through)
+    ]
+    products = Product.objects.annotate(editor_ids=members[0], viewer_ids=members[1])
+    sql, params = products.filter(slug="").query.sql_with_params()
+    return sql, params[:-1]  # the last parameter is the slug
+
+
+def product_with_members(slug: str) -> Product:
+    """The product with `slug`, knowing its editors and viewers; 404 if none."""
+    sql, params = _product_query()
+    found = list(Product.objects.raw(sql, (*params, slug)))
+    if not found:
+        raise Http404("No product here.")
+    product = found[0]
+    product._editor_ids = set(product.__dict__.pop("editor_ids"))
+    product._viewer_ids = set(product.__dict__.pop("viewer_ids"))
+    return product
+
+
 def product_for_viewer(user: Any, slug: str) -> Product:
     """Return the product for a reader, or refuse.
 
     Unknown, and private to others: 404 (its existence is not revealed);
     a signed-out or deactivated user: 403.
     """
-    product = get_object_or_404(Product, slug=slug)
+    product = product_with_members(slug)
     if not can_view(user, product):
         if _is_signed_in(user):
             raise Http404("No product here.")

@@ -134,6 +134,7 @@ def test_the_tokens_page_query_count_is_constant(
         ApiToken.issue(product=product, name=f"T{n}", created_by=maker)
     client.force_login(editor)
 
-    # session, user, product, tokens with their makers' standing
-    with django_assert_num_queries(4):
+    # user (the session is cached), product with its members, tokens with
+    # their makers' standing
+    with django_assert_num_queries(3):
         client.get(reverse("metrics:token_list", args=[product.slug]))

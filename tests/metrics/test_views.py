@@ -81,8 +81,8 @@ def test_metric_list_query_count_is_constant(
         KeyResultFactory(metric=metric)
         measure(metric, range(count), start=dt.date(2000, 1, 1))
 
-    # user (the session is cached), product, editors, metrics, measurements, key results
-    with django_assert_num_queries(6):
+    # user (the session is cached), product with its members, metrics, measurements, key results
+    with django_assert_num_queries(5):
         response = editor_client.get(
             reverse("metrics:metric_list", args=["fabrikam-style"])
         )
@@ -249,9 +249,9 @@ def test_metric_detail_query_count_is_constant(
     KeyResultFactory.create_batch(3, metric=metric)
     measure(metric, range(count))
 
-    # user (the session is cached), product, metric, measurements, key results,
-    # releases of the features serving them, editors, the metric's history
-    with django_assert_num_queries(8):
+    # user (the session is cached), product with its members, metric, measurements, key results,
+    # releases of the features serving them, the metric's history
+    with django_assert_num_queries(7):
         viewer_client.get(metric.get_absolute_url())
 
 

@@ -335,15 +335,15 @@ def test_board_query_count_is_constant(
 ):
     """The grid comes in a fixed number of queries, whatever its size.
 
-    On a cache miss: user (the session is cached), product, editors, roadmap,
+    On a cache miss: user (the session is cached), product with its members, roadmap,
     the cells' counts, outcomes (with teams and feature counts), their key
     result bars, challenges, success metrics (with latest value and trend),
     features, and the goals and teams the filters offer. A cache hit stops
-    after the editors (test_board_cache).
+    after the product (test_board_cache).
     """
     build_board(product.roadmap, cards)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = editor_client.get(board_url(product))
 
     assert response.status_code == 200
@@ -358,5 +358,5 @@ def test_board_grid_partial_query_count_is_constant_for_viewers(
 ):
     build_board(product.roadmap, cards)
 
-    with django_assert_num_queries(11):  # the grid alone, without the page
+    with django_assert_num_queries(10):  # the grid alone, without the page
         viewer_client.get(board_url(product), {"q": "x"}, headers=HTMX)

@@ -74,14 +74,14 @@ def admin_client(client):
 def test_board_cache_hit_query_count_is_constant(
     editor_client, product, django_assert_num_queries, cards
 ):
-    """An unchanged board is answered from the cache in three queries.
+    """An unchanged board is answered from the cache in two queries.
 
-    user (the session is cached), product with its revision, editors.
+    user (the session is cached), product with its revision and members.
     """
     build_board(product.roadmap, cards)
     first = editor_client.get(board_url(product))
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         again = editor_client.get(board_url(product))
 
     # The page around the grid carries a per-request CSRF token.
@@ -99,7 +99,7 @@ def test_board_grid_cache_hit_query_count_is_constant(
     build_board(product.roadmap, cards)
     first = grid(editor_client, product)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         again = grid(editor_client, product)
 
     assert again == first
@@ -141,7 +141,7 @@ def test_board_cache_renders_again_on_a_new_day(
         "django.utils.timezone.localdate", lambda *args: dt.date(2030, 1, 1)
     )
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         grid(editor_client, product)
 
 

@@ -102,11 +102,11 @@ def test_show_more_keeps_the_filters(viewer_client, product):
 def test_show_more_query_count_is_constant(
     viewer_client, product, django_assert_num_queries, cards
 ):
-    """user, product, editors, roadmap, the slice, the counts."""
+    """user, product with its members, roadmap, the slice, the counts."""
     for i in range(cards):
         FeatureFactory(roadmap=product.roadmap, position=i)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         viewer_client.get(
             more_url(product, "feature", "current", offset=10), headers=HTMX
         )

@@ -1105,8 +1105,8 @@ def test_single_card_save_query_count_is_constant(
 ):
     """A card save costs the same queries whatever the board size.
 
-    Gate (user, product, editors; the session is cached), card with its roadmap, the form's outcome choice, then the write in a
-    savepoint (revision, card, change entry). The form fields already check
+    Gate (user, product with its members; the session is cached), card with
+    its roadmap, the form's outcome choice, then the write in a savepoint (revision, card, change entry). The form fields already check
     what model validation would re-check, and the saved card is rendered from
     the values in hand, so nothing is read twice.
     """
@@ -1114,7 +1114,7 @@ def test_single_card_save_query_count_is_constant(
         FeatureFactory(roadmap=product.roadmap, outcome=outcome)
     challenge = ChallengeFactory(roadmap=product.roadmap, outcome=outcome)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         editor_client.post(
             url(product, "card_edit", "challenge", challenge.pk),
             {"version": 1, "title": "Renamed", "status": "open", "outcome": outcome.pk},

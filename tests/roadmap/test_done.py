@@ -404,8 +404,8 @@ def test_the_done_page_reads_in_constant_queries(
         )
         key_result_for(closed, target=10, values=[(dt.date(2026, 3, 1), index)])
 
-    # user, product, roadmap, editors, count, page of outcomes, key results
-    with django_assert_num_queries(7):
+    # user, product with its members, roadmap, count, page of outcomes, key results
+    with django_assert_num_queries(6):
         response = viewer_client.get(reverse("roadmap:done", args=[product.slug]))
 
     assert response.status_code == 200

@@ -227,9 +227,9 @@ def test_line_of_sight_page_query_count_is_constant(
             key_result=KeyResultFactory(metric=metric, goal=goal),
         )
 
-    # user (the session is cached), product, editors, roadmap, themes, goals, key results,
+    # user (the session is cached), product with its members, roadmap, themes, goals, key results,
     # outcomes, success metrics, features, blocked dependencies, assumptions
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = viewer_client.get(
             reverse("roadmap:line_of_sight", args=[product.slug])
         )

@@ -264,10 +264,10 @@ def test_present_query_count_is_constant(
     assert Outcome.objects.count() == size
     assert SuccessMetric.objects.count() == size
 
-    # session user, product, editors (whether to offer Share…), roadmap, goals,
+    # session user, product with its members, roadmap, goals,
     # goal key results, outcomes, outcome key results, features, challenges,
     # filter goals and teams, measurements
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = viewer_client.get(present_url(product))
 
     assert response.status_code == 200

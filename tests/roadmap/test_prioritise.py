@@ -209,9 +209,9 @@ def test_prioritise_query_count_is_constant(
         for index in range(size)
     )
 
-    # user, product, roadmap, features (key results and outcomes joined),
-    # editors, key results offered, outcome counts, effort sums
-    with django_assert_num_queries(8):
+    # user, product with its members, roadmap, features (key results and outcomes joined),
+    # key results offered, outcome counts, effort sums
+    with django_assert_num_queries(7):
         response = editor_client.get(page_url(product))
 
     assert response.status_code == 200

@@ -496,8 +496,8 @@ def test_the_review_list_reads_in_constant_queries(
         review = closed_review(product.roadmap, dt.date(2026, 1, 1) + dt.timedelta(day))
         give_verdicts(review, outcomes[:2], [("keep", ""), ("drop", "")])
 
-    # user, product, roadmap, editors, schedule, reviews
-    with django_assert_num_queries(6):
+    # user, product with its members, roadmap, schedule, reviews
+    with django_assert_num_queries(5):
         viewer_client.get(reverse("roadmap:review_list", args=[product.slug]))
 
 
@@ -516,9 +516,9 @@ def test_an_open_review_reads_in_constant_queries(
         )
     review = ReviewFactory(roadmap=product.roadmap)
 
-    # user, product, review, editors, outcomes, verdicts, key results,
+    # user, product with its members, review, outcomes, verdicts, key results,
     # check-ins
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = editor_client.get(detail_url(review))
 
     assert response.status_code == 200
@@ -532,8 +532,8 @@ def test_a_closed_review_reads_in_constant_queries(
     for _ in range(count):
         ReviewVerdictFactory(review=review)
 
-    # user, product, review, editors, verdicts, previous review
-    with django_assert_num_queries(6):
+    # user, product with its members, review, verdicts, previous review
+    with django_assert_num_queries(5):
         response = viewer_client.get(detail_url(review))
 
     assert response.status_code == 200

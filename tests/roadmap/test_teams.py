@@ -205,9 +205,9 @@ def test_the_teams_page_query_count_is_constant(
         TeamDependency(team=teams[n % 3], outcome=outcome) for n in range(count // 10)
     )
 
-    # user, product, roadmap, editors, teams, capacities, owned outcomes,
+    # user, product with its members, roadmap, teams, capacities, owned outcomes,
     # owned features, dependencies
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = viewer_client.get(teams_url(product))
 
     assert response.status_code == 200
@@ -444,9 +444,9 @@ def test_the_dependency_view_query_count_is_constant(
         for n in range(count)
     )
 
-    # user, product, roadmap, the filter's teams, editors, count, page, and
+    # user, product with its members, roadmap, the filter's teams, count, page, and
     # the new dependency form's outcomes, features and teams
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = editor_client.get(deps_url(product, "?status=blocked"))
 
     assert response.status_code == 200

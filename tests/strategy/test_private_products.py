@@ -382,9 +382,9 @@ def test_the_access_page_query_count_is_constant(
     private.viewers.add(*users[: people // 2])
     client.force_login(editor)
 
-    # session, user, product, editors (permission), viewers (form initial),
+    # session, user, product with its members, viewers (form initial),
     # editors list, viewer count, viewer choices
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(access_url(private))
 
     assert response.status_code == 200

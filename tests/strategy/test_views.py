@@ -123,12 +123,12 @@ def test_product_detail_query_count_is_constant(
         KeyResultFactory(metric=metric, goal=goal)
     OutcomeFactory.create_batch(goal_count, roadmap=product.roadmap, goal=None)
 
-    # user (the session is cached), product, editors, themes, goals, key results, archived
+    # user (the session is cached), product with its members, themes, goals, key results, archived
     # count, roadmap (read once for the summary, the review schedule and the
     # balance), outcome counts, editor list, the review schedule's reviews; the
     # portfolio balance: outcomes per horizon and category, estimated effort per
     # horizon and category
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = viewer_client.get(product.get_absolute_url())
 
     assert response.status_code == 200
@@ -142,9 +142,9 @@ def test_goal_detail_query_count_is_constant(
     KeyResultFactory.create_batch(outcome_count, metric=metric, goal=goal)
     OutcomeFactory.create_batch(outcome_count, roadmap=product.roadmap, goal=goal)
 
-    # user (the session is cached), product, goal, editors, key results, outcomes,
+    # user (the session is cached), product with its members, goal, key results, outcomes,
     # roadmap, the goal's history
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = viewer_client.get(
             reverse("strategy:goal_detail", args=[product.slug, goal.pk])
         )
