@@ -118,9 +118,32 @@ class BoardFilterForm(NarrowingForm):
         )
 
 
-class OutcomeChoiceField(forms.ModelChoiceField):
+class CardLinkField(forms.ModelChoiceField):
+    """A card's link (goal, outcome, team) that knows the card's current one.
+
+    Most saves leave a card's links as they are. When the form was given the
+    linked object the card holds now, and the field offers it, posting it
+    again is recognised without the query that looks a choice up.
+    """
+
+    current: Any = None
+
+    def to_python(self, value: Any) -> Any:
+        current = self.current
+        if current is not None and str(value) == str(current.pk):
+            return current
+        return super().to_python(value)
+
+
+class OutcomeChoiceField(CardLinkField):
     def label_from_instance(self, obj: Outcome) -> str:
         return obj.title
+
+
+def _card_link_field(field: Any, **kwargs: Any) -> forms.Field | None:
+    if field.many_to_one:
+        kwargs.setdefault("form_class", CardLinkField)
+    return field.formfield(**kwargs)
 
 
 class BoardCardForm(VersionedFormMixin, forms.ModelForm):
@@ -128,6 +151,9 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
 
     An edit form carries the card's version (VersionedFormMixin).
     """
+
+    class Meta:
+        formfield_callback = _card_link_field
 
     def __init__(
         self, *args: Any, product: Product, roadmap: Roadmap, **kwargs: Any
@@ -156,9 +182,31 @@ class BoardCardForm(VersionedFormMixin, forms.ModelForm):
         if "teams" in self.fields:
             teams = cast("forms.ModelMultipleChoiceField[Team]", self.fields["teams"])
             teams.queryset = Team.objects.all()
+        self._know_current_links(roadmap)
         for field in self.fields.values():
             if isinstance(field.widget, forms.Select | forms.TextInput):
                 field.widget.attrs.setdefault("class", "compact")
+
+    def _know_current_links(self, roadmap: Roadmap) -> None:
+        """Give each link field the card's current object, if read with the card.
+
+        Only where the field offers it: a goal is offered while linked
+        (choices_keeping), every team is, an outcome while it is alive on
+        this roadmap.
+        """
+        card = self.instance
+        for name, field in self.fields.items():
+            if not isinstance(field, CardLinkField):
+                continue
+            relation = card._meta.get_field(name)
+            if not relation.is_cached(card):
+                continue
+            current = getattr(card, name)
+            if isinstance(current, Outcome) and (
+                current.roadmap_id != roadmap.pk or current.deleted_at is not None
+            ):
+                continue
+            field.current = current
 
     def _get_validation_exclusions(self) -> set[str]:
         """Leave every field out of the model's own validation.
@@ -182,14 +230,14 @@ CUSTOMER_LABELS = {
 
 
 class OutcomeCreateForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Outcome
         fields = ["title", "goal"]
         widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
 
 
 class OutcomeForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Outcome
         fields = [
             "title",
@@ -247,14 +295,14 @@ class OutcomeCloseForm(VersionedFormMixin, forms.ModelForm):
 
 
 class ChallengeCreateForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Challenge
         fields = ["title", "outcome"]
         widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
 
 
 class ChallengeForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Challenge
         fields = ["title", "description", "status", "outcome"]
         widgets = {
@@ -264,14 +312,14 @@ class ChallengeForm(BoardCardForm):
 
 
 class FeatureCreateForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Feature
         fields = ["title", "outcome"]
         widgets = {"title": forms.TextInput(attrs={"autofocus": True})}
 
 
 class FeatureForm(BoardCardForm):
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = Feature
         fields = [
             "title",
@@ -296,7 +344,7 @@ class FeatureForm(BoardCardForm):
 class SuccessMetricForm(BoardCardForm):
     """The board side of a key result card: which outcome it measures."""
 
-    class Meta:
+    class Meta(BoardCardForm.Meta):
         model = SuccessMetric
         fields = ["outcome"]
 

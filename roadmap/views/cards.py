@@ -82,13 +82,20 @@ def reason_url(product: Product, entry_id: int | None) -> str:
     return reverse("roadmap:history_reason", args=[product.slug, entry_id])
 
 
+# What a card is read with: its roadmap, and the links its edit form shows,
+# so a save that keeps them needs no query to recognise them (CardLinkField).
+CARD_RELATED = {
+    "outcome": ["roadmap", "goal"],
+    "challenge": ["roadmap", "outcome"],
+    "success_metric": ["roadmap", "key_result__metric", "outcome"],
+    "feature": ["roadmap", "team", "outcome"],
+}
+
+
 def _card(product: Product, kind: str, pk: int) -> tuple[Any, Roadmap]:
     """A card of the product's roadmap (deleted or not) and the roadmap; 404 else."""
     queryset = CARD_MODELS[kind].objects.filter(roadmap__product=product)
-    related = (
-        ["roadmap", "key_result__metric"] if kind == "success_metric" else ["roadmap"]
-    )
-    card = get_object_or_404(queryset.select_related(*related), pk=pk)
+    card = get_object_or_404(queryset.select_related(*CARD_RELATED[kind]), pk=pk)
     return card, card.roadmap
 
 

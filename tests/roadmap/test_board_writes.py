@@ -1106,15 +1106,17 @@ def test_single_card_save_query_count_is_constant(
     """A card save costs the same queries whatever the board size.
 
     Gate (user, product with its members; the session is cached), card with
-    its roadmap, the form's outcome choice, then the write in a savepoint (revision, card, change entry). The form fields already check
-    what model validation would re-check, and the saved card is rendered from
-    the values in hand, so nothing is read twice.
+    its roadmap and its outcome, then the write in a savepoint (revision,
+    card, change entry). The outcome it keeps is recognised without a query;
+    the form fields already check what model validation would re-check, and
+    the saved card is rendered from the values in hand, so nothing is read
+    twice.
     """
     for _ in range(features):
         FeatureFactory(roadmap=product.roadmap, outcome=outcome)
     challenge = ChallengeFactory(roadmap=product.roadmap, outcome=outcome)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         editor_client.post(
             url(product, "card_edit", "challenge", challenge.pk),
             {"version": 1, "title": "Renamed", "status": "open", "outcome": outcome.pk},
@@ -1122,6 +1124,87 @@ def test_single_card_save_query_count_is_constant(
         )
 
     assert Challenge.objects.get(title="Renamed")
+
+
+def feature_edit(feature, **changes):
+    data = {
+        "version": feature.version,
+        "title": feature.title,
+        "stage": feature.stage,
+        "team": feature.team_id or "",
+        "outcome": feature.outcome_id or "",
+        "effort": feature.effort,
+        "expected_impact": feature.expected_impact,
+    }
+    return data | changes
+
+
+def test_a_save_that_keeps_a_features_team_and_outcome_looks_neither_up(
+    editor_client, product, outcome, django_assert_num_queries
+):
+    feature = FeatureFactory(
+        roadmap=product.roadmap, outcome=outcome, team=TeamFactory()
+    )
+    edit_url = url(product, "card_edit", "feature", feature.pk)
+
+    # As a challenge's save, and the teams its card shows it waits for.
+    with django_assert_num_queries(9):
+        editor_client.post(
+            edit_url, feature_edit(feature, title="Renamed"), headers=HTMX
+        )
+
+    feature.refresh_from_db()
+    assert (feature.title, feature.outcome, feature.version) == ("Renamed", outcome, 2)
+
+
+def test_a_feature_moves_to_another_outcome_and_team(editor_client, product, outcome):
+    feature = FeatureFactory(
+        roadmap=product.roadmap, outcome=outcome, team=TeamFactory()
+    )
+    other_outcome = OutcomeFactory(roadmap=product.roadmap)
+    other_team = TeamFactory()
+
+    editor_client.post(
+        url(product, "card_edit", "feature", feature.pk),
+        feature_edit(feature, outcome=other_outcome.pk, team=other_team.pk),
+        headers=HTMX,
+    )
+
+    feature.refresh_from_db()
+    assert (feature.outcome, feature.team) == (other_outcome, other_team)
+
+
+def test_a_deleted_outcome_is_not_kept_by_saving_its_feature(
+    editor_client, product, outcome
+):
+    """The edit form no longer offers a deleted outcome, even the one linked."""
+    feature = FeatureFactory(roadmap=product.roadmap, outcome=outcome)
+    Outcome.objects.filter(pk=outcome.pk).update(deleted_at=timezone.now())
+
+    response = editor_client.post(
+        url(product, "card_edit", "feature", feature.pk),
+        feature_edit(feature, title="Renamed"),
+        headers=HTMX,
+    )
+
+    assert "Select a valid choice" in response.text
+    feature.refresh_from_db()
+    assert (feature.title, feature.version) != ("Renamed", 2)
+
+
+def test_a_feature_cannot_take_an_outcome_of_another_roadmap(editor_client, product):
+    feature = FeatureFactory(roadmap=product.roadmap)
+    elsewhere = OutcomeFactory()
+
+    response = editor_client.post(
+        url(product, "card_edit", "feature", feature.pk),
+        feature_edit(feature, outcome=elsewhere.pk),
+        headers=HTMX,
+    )
+
+    assert "Select a valid choice" in response.text
+    feature.refresh_from_db()
+    assert feature.outcome is None
 
 
 def test_add_form_ignores_an_outcome_that_is_not_an_ascii_number(

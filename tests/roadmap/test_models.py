@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -158,3 +159,23 @@ def test_insight_text_must_not_be_blank():
 def test_insight_source_must_be_known():
     with pytest.raises(IntegrityError):
         InsightFactory(source="gossip")
+
+
+def test_a_cards_check_constraints_are_validated_where_its_fields_are():
+    """As in the admin: model validation still checks the card's constraints."""
+    feature = FeatureFactory.build(
+        roadmap=RoadmapFactory(), title="Quiz", horizon="someday"
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        feature.validate_constraints()
+
+    assert "roadmap_feature_horizon_valid" in str(raised.value)
+
+
+def test_a_card_with_every_field_left_out_has_no_constraint_to_check():
+    feature = FeatureFactory.build(
+        roadmap=RoadmapFactory(), title="Quiz", horizon="someday"
+    )
+
+    feature.validate_constraints(exclude={f.name for f in Feature._meta.fields})
