@@ -26,6 +26,13 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 preload_app = True
 
 
+def when_ready(server: Any) -> None:
+    """Import every view and compile the templates once, before the first fork."""
+    from config.warmup import warm_up
+
+    warm_up()
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """Move everything loaded at start-up out of the garbage collector's reach.
 
